@@ -1,0 +1,239 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { parseSpace4aiSolution } from '../adapters/space4ai/solution.js';
+import { parseSpace4aiSystem } from '../adapters/space4ai/system.js';
+import { optimizerClient, solveOverStream } from './grpc/client.js';
+import { DEFAULT_ADDRESS, startServer } from './grpc/server.js';
+import { InputError } from './input-error.js';
+import type { PlacementEvaluation } from './placement/evaluate.js';
+import type { PlacementSystem, Profile } from './placement/model.js';
+import { DEFAULT_SECONDS, evaluateDecision, solvePlacement, type PlacementProgress } from './placement/service.js';
+import { inThreadRunner } from './pool.js';
+import type { PlacementMethod } from './wasm/placement-solver.js';
+
+const USAGE = `usage:
+  copt solve placement SYSTEM.json [--lambda X] [--method rg|ls|rg+ls] [--seconds S] [--iterations N]
+                                   [--seed N] [--compat copt|space4ai-d|space4ai-r] [--out FILE]
+                                   [--server HOST:PORT] [--summary]
+  copt evaluate placement SYSTEM.json SOLUTION.json [--lambda X] [--compat ...]
+  copt serve [--address HOST:PORT | --port N]`;
+
+/** A failure to report as one line and exit code 2. */
+class UsageError extends Error {}
+
+const PROFILES: Profile[] = ['copt', 'space4ai-d', 'space4ai-r'];
+const METHODS: PlacementMethod[] = ['rg', 'ls', 'rg+ls'];
+const COMPAT_ENUM: Record<Profile, string> = { copt: 'COMPAT_COPT', 'space4ai-d': 'COMPAT_SPACE4AI_D', 'space4ai-r': 'COMPAT_SPACE4AI_R' };
+const METHOD_ENUM: Record<PlacementMethod, string> = { rg: 'RG', ls: 'LS', 'rg+ls': 'RG_LS' };
+
+/** Runs the command line; returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  try {
+    const [command, what, ...rest] = argv;
+    if (command === 'serve') return await serve([what, ...rest].filter((x) => x !== undefined));
+    if (command === 'solve' && what === 'placement') return await solve(rest);
+    if (command === 'evaluate' && what === 'placement') return evaluate(rest);
+    if (command === undefined || command === '--help' || command === 'help') {
+      console.log(USAGE);
+      return command === undefined ? 2 : 0;
+    }
+    throw new UsageError(`unknown command "${[command, what].filter(Boolean).join(' ')}"\n${USAGE}`);
+  } catch (err) {
+    if (err instanceof UsageError || err instanceof InputError) {
+      process.stderr.write(`copt: ${err.message}\n`);
+      return 2;
+    }
+    if (isGrpcError(err)) {
+      process.stderr.write(`copt: server: ${err.details}\n`);
+      return 2;
+    }
+    throw err;
+  }
+}
+
+function isGrpcError(err: unknown): err is { code: number; details: string } {
+  return typeof err === 'object' && err !== null && 'code' in err && 'details' in err;
+}
+
+function options<S extends Record<string, { type: 'string' | 'boolean' }>>(args: string[], spec: S, positionals: number) {
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options: spec, allowPositionals: true, strict: true }) as unknown as {
+      values: { [K in keyof S]?: S[K]['type'] extends 'boolean' ? boolean : string };
+      positionals: string[];
+    };
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message}\n${USAGE}`);
+  }
+  if (parsed.positionals.length !== positionals) throw new UsageError(`expected ${positionals} file argument(s), got ${parsed.positionals.length}\n${USAGE}`);
+  return parsed;
+}
+
+function number(value: string | undefined, flag: string, check: (x: number) => boolean, rule: string): number | undefined {
+  if (value === undefined) return undefined;
+  const x = Number(value);
+  if (!Number.isFinite(x) || !check(x)) throw new UsageError(`--${flag} ${value}: ${rule}`);
+  return x;
+}
+
+function choice<T extends string>(value: string | undefined, flag: string, allowed: T[], fallback: T): T {
+  if (value === undefined) return fallback;
+  if (!allowed.includes(value as T)) throw new UsageError(`--${flag} ${value}: must be one of ${allowed.join(', ')}`);
+  return value as T;
+}
+
+function readText(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}
+
+/** Parses a file, naming it in any error. */
+function inFile<T>(file: string, parse: (text: string) => T): T {
+  try {
+    return parse(readText(file));
+  } catch (err) {
+    if (err instanceof InputError) throw new UsageError(`${file}: ${err.message}`);
+    throw err;
+  }
+}
+
+const COMMON = {
+  lambda: { type: 'string' },
+  compat: { type: 'string' },
+} as const;
+
+async function solve(args: string[]): Promise<number> {
+  const { values, positionals } = options(args, {
+    ...COMMON,
+    method: { type: 'string' }, seconds: { type: 'string' }, iterations: { type: 'string' }, seed: { type: 'string' },
+    out: { type: 'string' }, server: { type: 'string' }, summary: { type: 'boolean' },
+  } as const, 1);
+  const file = positionals[0];
+  const lambda = number(values.lambda, 'lambda', (x) => x > 0, 'must be > 0');
+  const profile = choice(values.compat, 'compat', PROFILES, 'copt');
+  const method = choice(values.method, 'method', METHODS, 'rg+ls');
+  const seconds = number(values.seconds, 'seconds', (x) => x > 0, 'must be > 0') ?? DEFAULT_SECONDS;
+  const iterations = number(values.iterations, 'iterations', (x) => Number.isInteger(x) && x > 0, 'must be a whole number > 0');
+  const seed = number(values.seed, 'seed', (x) => Number.isSafeInteger(x) && x >= 0, 'must be a whole number >= 0') ?? 1;
+  const bar = new ProgressBar(seconds);
+
+  let solution: Record<string, unknown>;
+  let evaluation: PlacementEvaluation;
+  let system: PlacementSystem | undefined;
+  if (values.server) {
+    const client = optimizerClient(values.server);
+    try {
+      const msg = await solveOverStream(client, {
+        space4aiJson: readText(file), ...(lambda === undefined ? {} : { lambda }),
+        method: METHOD_ENUM[method], compat: COMPAT_ENUM[profile], budget: { seconds, iterations: iterations ?? 0 }, seed,
+      }, (p) => bar.update(p.elapsedS, p.bestCost, p.feasible));
+      solution = JSON.parse(msg.space4aiSolutionJson);
+      evaluation = msg.evaluation;
+    } finally {
+      client.close();
+    }
+  } else {
+    system = inFile(file, parseSpace4aiSystem);
+    const result = await solvePlacement({ system, lambda, profile, method, seconds, iterations, seed }, inThreadRunner, {
+      onProgress: (p: PlacementProgress) => bar.update(p.elapsedS, p.bestCost, p.feasible),
+    });
+    solution = result.space4ai;
+    evaluation = result.evaluation;
+  }
+  bar.clear();
+  const text = values.summary ? summary(file, solution, evaluation) : JSON.stringify(solution, null, 2) + '\n';
+  if (values.out) writeFileSync(values.out, text);
+  else process.stdout.write(text);
+  return 0;
+}
+
+function evaluate(args: string[]): number {
+  const { values, positionals } = options(args, COMMON, 2);
+  const [sysFile, solFile] = positionals;
+  const lambda = number(values.lambda, 'lambda', (x) => x > 0, 'must be > 0');
+  const profile = choice(values.compat, 'compat', PROFILES, 'copt');
+  const system = inFile(sysFile, parseSpace4aiSystem);
+  const decision = inFile(solFile, parseSpace4aiSolution);
+  let ev: PlacementEvaluation;
+  try {
+    ev = evaluateDecision(system, profile, decision, lambda).evaluation;
+  } catch (err) {
+    if (err instanceof InputError) throw new UsageError(`${solFile}: ${err.message}`);
+    throw err;
+  }
+  process.stdout.write(JSON.stringify({
+    feasible: ev.feasible,
+    total_cost: ev.totalCost,
+    infeasibility: ev.infeasibility,
+    violations: ev.violations,
+    components: ev.components.map((c) => ({ component: c.component, response_time: c.responseTime, limit: c.limit })),
+    paths: ev.paths.map((p) => ({ path: p.path, response_time: p.responseTime, limit: p.limit })),
+  }, null, 2) + '\n');
+  return 0;
+}
+
+async function serve(args: string[]): Promise<number> {
+  const { values } = options(args, { address: { type: 'string' }, port: { type: 'string' } }, 0);
+  const port = number(values.port, 'port', (x) => Number.isInteger(x) && x >= 0 && x < 65536, 'must be a port number');
+  const address = values.address ?? (port === undefined ? DEFAULT_ADDRESS : `127.0.0.1:${port}`);
+  const server = await startServer(address);
+  console.log(`copt: serving copt.v1.Optimizer on ${server.address} (health and reflection on)`);
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      console.log('copt: shutting down');
+      server.shutdown().then(resolve);
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  return 0;
+}
+
+/** A human-readable account of a solution: placement, instances, cost, response times against limits. */
+function summary(file: string, solution: Record<string, any>, ev: PlacementEvaluation): string {
+  const lines = [`${file} at lambda ${solution.Lambda}`, ''];
+  lines.push('placement:');
+  for (const [c, entry] of Object.entries<any>(solution.components)) {
+    const [dep, parts] = Object.entries<any>(entry).find(([, v]) => typeof v === 'object')!;
+    const where = Object.entries<any>(parts).map(([h, p]) => {
+      const [, res] = Object.entries<any>(p).find(([k]) => k !== 'response_time')!;
+      const [name, info] = Object.entries<any>(res)[0];
+      return `${h}@${name}${info.number ? ` x${info.number}` : ''}`;
+    });
+    lines.push(`  ${c.padEnd(4)} ${dep.padEnd(3)} ${where.join('  ')}`);
+  }
+  lines.push('', 'instances and cost:');
+  for (const r of ev.resources) {
+    lines.push(`  ${r.resource.padEnd(8)} ${r.count ? `x${r.count}` : 'faas'.padEnd(3)}  utilization ${r.utilization.toFixed(3)}  cost ${r.cost.toFixed(4)}`);
+  }
+  lines.push(`  total cost ${ev.totalCost.toFixed(6)}  ${ev.feasible ? 'feasible' : `INFEASIBLE (${ev.violations.length} violations)`}`);
+  lines.push('', 'response times (s) vs limits:');
+  for (const c of ev.components) lines.push(`  ${c.component.padEnd(4)} ${c.responseTime.toFixed(4).padStart(10)}  <= ${Number.isFinite(c.limit) ? c.limit.toFixed(4) : 'none'}`);
+  for (const p of ev.paths) lines.push(`  path ${p.path.padEnd(4)} ${p.responseTime.toFixed(4).padStart(10)}  <= ${p.limit.toFixed(4)}`);
+  for (const v of ev.violations) lines.push(`  violated: ${v.message}`);
+  return lines.join('\n') + '\n';
+}
+
+/** A one-line progress bar on a terminal, shown once a solve has run for a second. */
+class ProgressBar {
+  private shown = false;
+  private readonly on = process.stderr.isTTY === true;
+
+  constructor(private readonly seconds: number) {}
+
+  update(elapsedS: number, best: number, feasible: boolean): void {
+    if (!this.on || elapsedS < 1) return;
+    const share = Math.min(1, elapsedS / this.seconds);
+    const width = 30;
+    const filled = Math.round(share * width);
+    process.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${elapsedS.toFixed(1)}/${this.seconds}s best ${best.toFixed(4)}${feasible ? '' : ' (infeasible)'}`);
+    this.shown = true;
+  }
+
+  clear(): void {
+    if (this.shown) process.stderr.write('\r\x1b[2K');
+  }
+}

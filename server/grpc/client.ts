@@ -1,0 +1,24 @@
+import * as grpc from '@grpc/grpc-js';
+import { optimizerService } from './contract.js';
+
+type Msg = Record<string, any>;
+
+/** A client of the Optimizer service at host:port. */
+export function optimizerClient(address: string): grpc.Client & Record<string, any> {
+  const Optimizer = optimizerService();
+  return new Optimizer(address, grpc.credentials.createInsecure()) as grpc.Client & Record<string, any>;
+}
+
+/** Calls SolvePlacementStream; resolves with the final solution message, reporting progress messages on the way. */
+export function solveOverStream(client: Msg, request: Msg, onProgress: (p: Msg) => void, deadline?: Date): Promise<Msg> {
+  return new Promise((resolve, reject) => {
+    let solution: Msg | undefined;
+    const call = client.SolvePlacementStream(request, deadline ? { deadline } : {});
+    call.on('data', (event: Msg) => {
+      if (event.progress) onProgress(event.progress);
+      if (event.solution) solution = event.solution;
+    });
+    call.on('error', reject);
+    call.on('end', () => (solution ? resolve(solution) : reject(new Error('the stream ended without a solution'))));
+  });
+}

@@ -1,0 +1,76 @@
+import { parseSpace4aiSolution } from '../../adapters/space4ai/solution.js';
+import { parseSpace4aiSystem } from '../../adapters/space4ai/system.js';
+import { InputError } from '../input-error.js';
+import type { PlacementDecision, PlacementSystem, Profile } from '../placement/model.js';
+import { DEFAULT_SECONDS, type PlacementProgress, type PlacementSolution, type SolvePlacementInput } from '../placement/service.js';
+import { validateSystem } from '../placement/validate.js';
+import type { PlacementMethod } from '../wasm/placement-solver.js';
+
+type Msg = Record<string, any>;
+
+const PROFILE: Record<string, Profile> = {
+  COMPAT_UNSPECIFIED: 'copt', COMPAT_COPT: 'copt', COMPAT_SPACE4AI_D: 'space4ai-d', COMPAT_SPACE4AI_R: 'space4ai-r',
+};
+const METHOD: Record<string, PlacementMethod> = {
+  PLACEMENT_METHOD_UNSPECIFIED: 'rg+ls', RG: 'rg', LS: 'ls', RG_LS: 'rg+ls',
+};
+
+function systemOf(req: Msg): PlacementSystem {
+  if (req.systemSource === 'space4aiJson') return parseSpace4aiSystem(req.space4aiJson);
+  if (req.systemSource === 'system') {
+    const s = req.system;
+    // proto3 cannot tell an absent local limit from 0 without presence; the loader marks presence.
+    for (const c of s.components ?? []) if (c.localResTime === null || c._localResTime === undefined) delete c.localResTime;
+    return validateSystem(s);
+  }
+  throw new InputError('system_source', undefined, 'must give system or space4ai_json');
+}
+
+function optionalNumber(req: Msg, field: string): number | undefined {
+  return req[`_${field}`] === field ? req[field] : undefined;
+}
+
+function profileOf(req: Msg): Profile {
+  const p = PROFILE[req.compat];
+  if (!p) throw new InputError('compat', req.compat, 'must be COMPAT_COPT, COMPAT_SPACE4AI_D or COMPAT_SPACE4AI_R');
+  return p;
+}
+
+/** A SolvePlacementRequest as service input; throws InputError naming the bad field. */
+export function solveInputOf(req: Msg): SolvePlacementInput {
+  const method = METHOD[req.method];
+  if (!method) throw new InputError('method', req.method, 'must be RG, LS or RG_LS');
+  const budget = req.budget ?? {};
+  return {
+    system: systemOf(req),
+    lambda: optionalNumber(req, 'lambda'),
+    profile: profileOf(req),
+    method,
+    seconds: budget.seconds === 0 || budget.seconds === undefined ? DEFAULT_SECONDS : budget.seconds,
+    iterations: budget.iterations || undefined,
+    seed: req.seed ?? 0,
+  };
+}
+
+/** An EvaluatePlacementRequest's parts. */
+export function evaluateInputOf(req: Msg): { system: PlacementSystem; profile: Profile; decision: PlacementDecision; lambda?: number } {
+  const system = systemOf(req);
+  let decision: PlacementDecision;
+  if (req.solutionSource === 'decision') decision = req.decision;
+  else if (req.solutionSource === 'space4aiSolutionJson') decision = parseSpace4aiSolution(req.space4aiSolutionJson);
+  else throw new InputError('solution_source', undefined, 'must give decision or space4ai_solution_json');
+  return { system, profile: profileOf(req), decision, lambda: optionalNumber(req, 'lambda') };
+}
+
+export function solutionMessage(s: PlacementSolution): Msg {
+  return {
+    decision: s.decision,
+    evaluation: s.evaluation,
+    stats: s.stats,
+    space4aiSolutionJson: JSON.stringify(s.space4ai),
+  };
+}
+
+export function progressMessage(p: PlacementProgress): Msg {
+  return { phase: p.phase, iteration: p.iteration, bestCost: p.bestCost, feasible: p.feasible, infeasibility: p.infeasibility, elapsedS: p.elapsedS, best: p.decision };
+}

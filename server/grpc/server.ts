@@ -1,0 +1,102 @@
+import * as grpc from '@grpc/grpc-js';
+import { ReflectionService } from '@grpc/reflection';
+import { HealthImplementation } from 'grpc-health-check';
+import { InputError } from '../input-error.js';
+import { evaluateDecision, solvePlacement, type PlacementProgress, type SolvePlacementInput } from '../placement/service.js';
+import { newStopFlag, requestStop } from '../placement/search-task.js';
+import { WorkerPool, type SearchRunner } from '../pool.js';
+import { loadContract, optimizerService } from './contract.js';
+import { evaluateInputOf, progressMessage, solutionMessage, solveInputOf } from './convert.js';
+
+export const DEFAULT_ADDRESS = '127.0.0.1:50051';
+const SERVICE = 'copt.v1.Optimizer';
+
+export interface OptimizerServer {
+  /** host:port actually bound (port 0 picks a free one) */
+  address: string;
+  /** Stops accepting calls, asks running searches to return their best, and waits for them. */
+  shutdown(): Promise<void>;
+}
+
+type Call = grpc.ServerUnaryCall<any, any> | grpc.ServerWritableStream<any, any>;
+
+/** Starts the gRPC server with the Optimizer, health and reflection services. */
+export async function startServer(address = DEFAULT_ADDRESS, runner: SearchRunner = new WorkerPool()): Promise<OptimizerServer> {
+  const contract = loadContract();
+  const server = new grpc.Server();
+  const running = new Set<SharedArrayBuffer>();
+  const health = new HealthImplementation({ '': 'SERVING', [SERVICE]: 'SERVING' });
+
+  /** Runs a solve whose search ends at cancellation, at shutdown, or in time to answer before the deadline. */
+  const solve = async (call: Call, input: SolvePlacementInput, onProgress?: (p: PlacementProgress) => void) => {
+    const stop = newStopFlag();
+    running.add(stop);
+    call.on('cancelled', () => requestStop(stop));
+    const left = timeLeftMs(call);
+    if (left !== undefined) input.seconds = Math.max(0.001, Math.min(input.seconds, (left - Math.min(200, left / 4)) / 1000));
+    try {
+      return await solvePlacement(input, runner, { stop, onProgress });
+    } finally {
+      running.delete(stop);
+    }
+  };
+
+  server.addService(optimizerService(contract).service, {
+    SolvePlacement: (call: grpc.ServerUnaryCall<any, any>, done: grpc.sendUnaryData<any>) => {
+      answer(done, async () => solutionMessage(await solve(call, solveInputOf(call.request))));
+    },
+    SolvePlacementStream: (call: grpc.ServerWritableStream<any, any>) => {
+      (async () => {
+        const input = solveInputOf(call.request);
+        const solution = await solve(call, input, (p) => {
+          if (!call.cancelled) call.write({ progress: progressMessage(p) });
+        });
+        if (!call.cancelled) call.write({ solution: solutionMessage(solution) });
+        call.end();
+      })().catch((err) => call.emit('error', asStatus(err)));
+    },
+    EvaluatePlacement: (call: grpc.ServerUnaryCall<any, any>, done: grpc.sendUnaryData<any>) => {
+      answer(done, async () => {
+        const req = evaluateInputOf(call.request);
+        return evaluateDecision(req.system, req.profile, req.decision, req.lambda).evaluation;
+      });
+    },
+  });
+  health.addToServer(server);
+  new ReflectionService(contract).addToServer(server);
+
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))));
+  const host = address.slice(0, address.lastIndexOf(':'));
+  return {
+    address: `${host}:${port}`,
+    shutdown: async () => {
+      health.setStatus('', 'NOT_SERVING');
+      health.setStatus(SERVICE, 'NOT_SERVING');
+      for (const stop of running) requestStop(stop);
+      await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+      await runner.close();
+    },
+  };
+}
+
+function timeLeftMs(call: Call): number | undefined {
+  const deadline = call.getDeadline();
+  const at = deadline instanceof Date ? deadline.getTime() : deadline;
+  return Number.isFinite(at) ? at - Date.now() : undefined;
+}
+
+function answer(done: grpc.sendUnaryData<any>, work: () => Promise<unknown>): void {
+  work().then((value) => done(null, value), (err) => done(asStatus(err)));
+}
+
+/** InputError -> INVALID_ARGUMENT naming the field; anything else is INTERNAL. */
+function asStatus(err: unknown): Partial<grpc.StatusObject> {
+  if (err instanceof InputError) {
+    const metadata = new grpc.Metadata();
+    metadata.set('field', err.path);
+    return { code: grpc.status.INVALID_ARGUMENT, details: err.message, metadata };
+  }
+  console.error('copt: internal error:', err);
+  return { code: grpc.status.INTERNAL, details: err instanceof Error ? err.message : String(err) };
+}

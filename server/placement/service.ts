@@ -1,0 +1,105 @@
+import { space4aiSolution } from '../../adapters/space4ai/solution.js';
+import { InputError } from '../input-error.js';
+import type { SearchRunner } from '../pool.js';
+import type { PlacementMethod, Progress, StopReason } from '../wasm/placement-solver.js';
+import { nameDecision, resolveDecision } from './decision.js';
+import { decodeDecision, encodePlacement } from './encode.js';
+import { evaluatePlacement, type PlacementEvaluation } from './evaluate.js';
+import type { PlacementDecision, PlacementSystem, Profile } from './model.js';
+import { indexProblem, type IndexedProblem } from './problem.js';
+import { newStopFlag, type SearchTask } from './search-task.js';
+
+export const DEFAULT_SECONDS = 2;
+
+export interface SolvePlacementInput {
+  system: PlacementSystem;
+  lambda?: number;
+  profile: Profile;
+  method: PlacementMethod;
+  seconds: number;
+  /** 0 or absent: unlimited */
+  iterations?: number;
+  seed: number;
+}
+
+export interface PlacementSolution {
+  decision: PlacementDecision;
+  evaluation: PlacementEvaluation;
+  stats: { method: PlacementMethod; seed: number; iterations: number; elapsedS: number; stopReason: StopReason };
+  /** the solution in the SPACE4AI layout */
+  space4ai: Record<string, unknown>;
+}
+
+export interface PlacementProgress {
+  phase: string;
+  iteration: number;
+  bestCost: number;
+  feasible: boolean;
+  infeasibility: number;
+  elapsedS: number;
+  /** the best decision so far */
+  decision: PlacementDecision;
+}
+
+/** Checks the numeric parts of a solve request (the system itself is validated when parsed). */
+export function checkSolveInput(input: SolvePlacementInput): void {
+  if (input.lambda !== undefined && !(Number.isFinite(input.lambda) && input.lambda > 0)) {
+    throw new InputError('lambda', input.lambda, 'must be a finite number > 0');
+  }
+  if (!(Number.isFinite(input.seconds) && input.seconds > 0)) throw new InputError('budget.seconds', input.seconds, 'must be > 0');
+  if (input.iterations !== undefined && !(Number.isInteger(input.iterations) && input.iterations >= 0)) {
+    throw new InputError('budget.iterations', input.iterations, 'must be an integer >= 0');
+  }
+  if (!(Number.isInteger(input.seed) && input.seed >= 0 && input.seed <= Number.MAX_SAFE_INTEGER)) {
+    throw new InputError('seed', input.seed, `must be an integer in 0..${Number.MAX_SAFE_INTEGER}`);
+  }
+}
+
+/**
+ * Solves a placement: index, encode, search on the runner, decode, and evaluate the result with the
+ * TypeScript evaluator. `stop` ends the search early; the best so far is still returned.
+ */
+export async function solvePlacement(
+  input: SolvePlacementInput,
+  runner: SearchRunner,
+  hooks: { onProgress?: (p: PlacementProgress) => void; stop?: SharedArrayBuffer } = {},
+): Promise<PlacementSolution> {
+  checkSolveInput(input);
+  const pb = indexProblem(input.system, input.profile, input.lambda);
+  const task: SearchTask = {
+    encoded: encodePlacement(pb),
+    options: {
+      method: input.method,
+      seed: input.seed,
+      seconds: input.seconds,
+      maxIterations: input.iterations ? input.iterations : undefined,
+    },
+    stop: hooks.stop ?? newStopFlag(),
+  };
+  const onProgress = hooks.onProgress;
+  const result = await runner.run(task, (p: Progress) => onProgress?.({
+    phase: p.phase,
+    iteration: p.iteration,
+    bestCost: p.cost,
+    feasible: p.infeasibility === 0,
+    infeasibility: p.infeasibility,
+    elapsedS: p.elapsedMs / 1000,
+    decision: nameDecision(pb, decodeDecision(pb, p.best.dep, p.best.cand, p.best.cnt)),
+  }));
+  const index = decodeDecision(pb, result.dep, result.cand, result.cnt);
+  const decision = nameDecision(pb, index);
+  const evaluation = evaluatePlacement(pb, index);
+  return {
+    decision,
+    evaluation,
+    stats: { method: input.method, seed: input.seed, iterations: result.iterations, elapsedS: result.elapsedMs / 1000, stopReason: result.stopReason },
+    space4ai: space4aiSolution(pb, decision, evaluation),
+  };
+}
+
+/** Evaluates a named decision against a system. */
+export function evaluateDecision(system: PlacementSystem, profile: Profile, decision: PlacementDecision, lambda?: number): { problem: IndexedProblem; evaluation: PlacementEvaluation } {
+  if (lambda !== undefined && !(Number.isFinite(lambda) && lambda > 0)) throw new InputError('lambda', lambda, 'must be a finite number > 0');
+  const problem = indexProblem(system, profile, lambda);
+  return { problem, evaluation: evaluatePlacement(problem, resolveDecision(problem, decision)) };
+}

@@ -1,0 +1,47 @@
+import { MessageChannel } from 'node:worker_threads';
+import { join } from 'node:path';
+import { availableParallelism } from 'node:os';
+import { Piscina } from 'piscina';
+import { projectRoot } from './paths.js';
+import { runSearch, type SearchTask } from './placement/search-task.js';
+import type { Progress, SearchResult } from './wasm/placement-solver.js';
+
+/** Runs searches somewhere: on worker threads (the server) or on this thread (the CLI). */
+export interface SearchRunner {
+  run(task: SearchTask, onProgress: (p: Progress) => void): Promise<SearchResult>;
+  close(): Promise<void>;
+}
+
+/** A piscina pool of search workers; stopping is cooperative (the task's stop flag), never an abort. */
+export class WorkerPool implements SearchRunner {
+  private readonly pool: Piscina;
+
+  constructor(threads = Math.max(1, availableParallelism())) {
+    this.pool = new Piscina({
+      filename: join(projectRoot(), 'dist', 'server', 'worker.js'),
+      minThreads: 1,
+      maxThreads: threads,
+      idleTimeout: 60_000,
+    });
+  }
+
+  async run(task: SearchTask, onProgress: (p: Progress) => void): Promise<SearchResult> {
+    const { port1, port2 } = new MessageChannel();
+    port1.on('message', onProgress);
+    try {
+      return await this.pool.run({ task, port: port2 }, { transferList: [port2] });
+    } finally {
+      port1.close();
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.destroy();
+  }
+}
+
+/** Runs each search on the calling thread (progress callbacks arrive synchronously). */
+export const inThreadRunner: SearchRunner = {
+  run: async (task, onProgress) => runSearch(task, onProgress),
+  close: async () => {},
+};

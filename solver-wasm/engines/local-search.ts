@@ -1,0 +1,32 @@
+import { Budget } from "../budget";
+import { better, Problem } from "./problem";
+
+/**
+ * Descent from the current solution: best-improvement scans the whole neighbourhood each step,
+ * first-improvement takes the first better move. Returns true at a local optimum, false if the
+ * budget ran out first.
+ */
+export function localSearch(pb: Problem, budget: Budget, firstImprovement: bool): bool {
+  while (true) {
+    const n = pb.listMoves();
+    let chosen = -1;
+    let bestViol = pb.infeasibility();
+    let bestCost = pb.cost();
+    for (let m = 0; m < n; m++) {
+      pb.applyMove(m);
+      const v = pb.infeasibility();
+      const c = pb.cost();
+      pb.undoMove();
+      if (better(v, c, bestViol, bestCost)) {
+        chosen = m;
+        bestViol = v;
+        bestCost = c;
+        if (firstImprovement) break;
+      }
+      if (budget.exhausted()) return false;
+    }
+    if (chosen < 0) return true;
+    pb.applyMove(chosen);
+    if (budget.tick()) return false;
+  }
+}

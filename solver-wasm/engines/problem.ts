@@ -1,0 +1,39 @@
+import { Rng } from "../rng";
+
+/** Relative tolerance under which two costs or infeasibilities count as equal. */
+export const EPS: f64 = 1e-12;
+
+/** Lexicographic order: less infeasibility first, then less cost. */
+export function better(v1: f64, c1: f64, v2: f64, c2: f64): bool {
+  if (v1 < v2 - EPS * (1 + v2)) return true;
+  if (v1 > v2 + EPS * (1 + v2)) return false;
+  return c1 < c2 - EPS * (1 + Math.abs(c2));
+}
+
+/**
+ * What an engine needs from a problem. The problem owns one current solution with its evaluation,
+ * a move list for it, and numbered slots to keep solutions in (elite set, best).
+ */
+export abstract class Problem {
+  /** Replaces the current solution by a randomized greedy one and evaluates it fully. */
+  abstract construct(rng: Rng): void;
+  /** Re-evaluates the current solution from scratch. */
+  abstract evaluateFull(): void;
+  abstract cost(): f64;
+  abstract infeasibility(): f64;
+
+  /** Lists the moves of the current solution; returns how many there are. */
+  abstract listMoves(): i32;
+  /** Applies listed move m with an incremental evaluation (undoable once). */
+  abstract applyMove(m: i32): void;
+  /** Reverts the last applied move. */
+  abstract undoMove(): void;
+
+  abstract slotCount(): i32;
+  abstract saveSlot(slot: i32): void;
+  abstract loadSlot(slot: i32): void;
+  abstract slotCost(slot: i32): f64;
+  abstract slotInfeasibility(slot: i32): f64;
+  /** How many decision variables differ between two slots. */
+  abstract distance(a: i32, b: i32): i32;
+}

@@ -1,0 +1,116 @@
+import { Reader } from "../../input";
+
+export const EDGE: i32 = 0;
+export const VM: i32 = 1;
+export const FAAS: i32 = 2;
+
+export const FAAS_COMPONENT_RATE: i32 = 0;
+export const FAAS_FIRST_PARTITION_RATE: i32 = 1;
+export const FAAS_PARTITION_RATE: i32 = 2;
+
+/**
+ * A placement instance in flat arrays, in the order server/placement/encode.ts writes them.
+ * Components are in topological order; a deployment's partitions are contiguous, in chain order.
+ */
+export class PlacementData {
+  C: i32; P: i32; R: i32; L: i32; D: i32;
+  G: i32 = 0;
+  E: i32 = 0;
+  compDepStart: StaticArray<i32>;
+  depPartStart: StaticArray<i32>;
+  partComp: StaticArray<i32>;
+  partCandStart: StaticArray<i32>;
+  candRes: StaticArray<i32>;
+  partSuccStart: StaticArray<i32>;
+  succComp: StaticArray<i32>;
+  resKind: StaticArray<i32>;
+  resLayer: StaticArray<i32>;
+  resNumber: StaticArray<i32>;
+  linkStart: StaticArray<i32>;
+  edgeFrom: StaticArray<i32>;
+  edgeTo: StaticArray<i32>;
+  pathStart: StaticArray<i32>;
+  pathComp: StaticArray<i32>;
+  memoryPerInstance: bool;
+  faasRule: i32;
+  pathReachQuirk: bool;
+
+  time: f64;
+  compRate: StaticArray<f64>;
+  compLimit: StaticArray<f64>;
+  partRate: StaticArray<f64>;
+  partEarly: StaticArray<f64>;
+  partReach: StaticArray<f64>;
+  partDataNext: StaticArray<f64>;
+  candMem: StaticArray<f64>;
+  candTime: StaticArray<f64>;
+  candWarm: StaticArray<f64>;
+  succData: StaticArray<f64>;
+  resCost: StaticArray<f64>;
+  resMem: StaticArray<f64>;
+  linkAccess: StaticArray<f64>;
+  linkBw: StaticArray<f64>;
+  pathLimit: StaticArray<f64>;
+
+  // Derived here: the deployment of each partition, predecessors of each component.
+  partDep: StaticArray<i32> = new StaticArray<i32>(0);
+  predStart: StaticArray<i32> = new StaticArray<i32>(0);
+  predComp: StaticArray<i32> = new StaticArray<i32>(0);
+
+  constructor(r: Reader) {
+    const sizes = r.ints();
+    this.C = sizes[0]; this.P = sizes[1]; this.R = sizes[2]; this.L = sizes[3]; this.D = sizes[4];
+    this.compDepStart = r.ints();
+    this.depPartStart = r.ints();
+    this.partComp = r.ints();
+    this.partCandStart = r.ints();
+    this.candRes = r.ints();
+    this.partSuccStart = r.ints();
+    this.succComp = r.ints();
+    this.resKind = r.ints();
+    this.resLayer = r.ints();
+    this.resNumber = r.ints();
+    this.linkStart = r.ints();
+    this.edgeFrom = r.ints();
+    this.edgeTo = r.ints();
+    this.pathStart = r.ints();
+    this.pathComp = r.ints();
+    const flags = r.ints();
+    this.memoryPerInstance = flags[0] != 0;
+    this.faasRule = flags[1];
+    this.pathReachQuirk = flags[2] != 0;
+
+    this.time = r.floats()[0];
+    this.compRate = r.floats();
+    this.compLimit = r.floats();
+    this.partRate = r.floats();
+    this.partEarly = r.floats();
+    this.partReach = r.floats();
+    this.partDataNext = r.floats();
+    this.candMem = r.floats();
+    this.candTime = r.floats();
+    this.candWarm = r.floats();
+    this.succData = r.floats();
+    this.resCost = r.floats();
+    this.resMem = r.floats();
+    this.linkAccess = r.floats();
+    this.linkBw = r.floats();
+    this.pathLimit = r.floats();
+    this.G = this.pathLimit.length;
+    this.E = this.edgeFrom.length;
+
+    this.partDep = new StaticArray<i32>(this.P);
+    for (let d = 0; d < this.D; d++) {
+      for (let p = this.depPartStart[d]; p < this.depPartStart[d + 1]; p++) this.partDep[p] = d;
+    }
+    this.predStart = new StaticArray<i32>(this.C + 1);
+    for (let e = 0; e < this.E; e++) this.predStart[this.edgeTo[e] + 1]++;
+    for (let c = 0; c < this.C; c++) this.predStart[c + 1] += this.predStart[c];
+    this.predComp = new StaticArray<i32>(this.E);
+    const fill = new StaticArray<i32>(this.C);
+    for (let e = 0; e < this.E; e++) {
+      const to = this.edgeTo[e];
+      this.predComp[this.predStart[to] + fill[to]++] = this.edgeFrom[e];
+    }
+  }
+}

@@ -1,0 +1,126 @@
+import { describe, expect, it } from 'vitest';
+import type { IndexDecision } from '../server/placement/decision.js';
+import { decodeDecision, encodeDecision, encodePlacement } from '../server/placement/encode.js';
+import { evaluatePlacement } from '../server/placement/evaluate.js';
+import type { Profile } from '../server/placement/model.js';
+import type { IndexedProblem } from '../server/placement/problem.js';
+import { PlacementSolver } from '../server/wasm/placement-solver.js';
+import { instanceFiles, loadProblem } from './helpers/instances.js';
+
+/** A small deterministic generator for test data (independent of the solver's own). */
+function lcg(seed: number) {
+  let s = seed >>> 0;
+  return (n: number) => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return Math.floor((s / 2 ** 32) * n);
+  };
+}
+
+function randomDecision(pb: IndexedProblem, rand: (n: number) => number): IndexDecision {
+  return {
+    deployment: pb.components.map((c) => rand(c.deployments.length)),
+    resource: pb.partitions.map((p) => p.candidates[rand(p.candidates.length)].resource),
+    count: pb.resources.map((r) => (rand(4) === 0 ? rand(r.number + 2) : 1 + rand(r.number))),
+  };
+}
+
+function close(a: number, b: number, tol = 1e-9): boolean {
+  if (a === b) return true;
+  return Math.abs(a - b) <= tol * Math.max(1, Math.abs(a), Math.abs(b));
+}
+
+const files = instanceFiles();
+const sample = files.filter((_, i) => i % 8 === 0);
+
+describe('wasm placement evaluator', () => {
+  it.each(['copt', 'space4ai-d', 'space4ai-r'] as Profile[])('equals the TypeScript evaluator on random solutions (%s)', (profile) => {
+    const rand = lcg(42);
+    let checked = 0;
+    let feasible = 0;
+    for (const f of sample) {
+      const pb = loadProblem(f, profile, 1.8);
+      const solver = new PlacementSolver(encodePlacement(pb));
+      for (let i = 0; i < 40; i++) {
+        const d = randomDecision(pb, rand);
+        const ts = evaluatePlacement(pb, d);
+        const wasm = solver.evaluate(encodeDecision(pb, d));
+        expect(close(wasm.cost, ts.totalCost), `${f} cost ${wasm.cost} vs ${ts.totalCost}`).toBe(true);
+        expect(close(wasm.infeasibility, ts.infeasibility), `${f} infeasibility ${wasm.infeasibility} vs ${ts.infeasibility}`).toBe(true);
+        ts.components.forEach((c, k) => expect(close(wasm.componentTimes[k], c.responseTime)).toBe(true));
+        ts.paths.forEach((p, k) => expect(close(wasm.pathTimes[k], p.responseTime)).toBe(true));
+        checked++;
+        if (ts.feasible) feasible++;
+      }
+    }
+    expect(checked).toBe(sample.length * 40);
+    expect(feasible).toBeLessThan(checked); // the sample exercises violations too
+  });
+
+  it('keeps incremental evaluation equal to full recomputation over random move sequences', () => {
+    const rand = lcg(7);
+    for (const f of sample) {
+      for (const profile of ['copt', 'space4ai-r'] as Profile[]) {
+        const pb = loadProblem(f, profile, 1.8);
+        const solver = new PlacementSolver(encodePlacement(pb));
+        const m = solver.moves;
+        m.setAssertMode(true);
+        m.construct(rand(1000));
+        let applied = 0;
+        for (let step = 0; step < 60; step++) {
+          const n = m.list();
+          expect(n).toBeGreaterThan(0);
+          for (let k = 0; k < 5; k++) {
+            m.apply(rand(n));
+            m.undo();
+          }
+          m.apply(rand(n));
+          applied++;
+          // the state after the move must also evaluate the same way in TypeScript
+          const d = solver.decision();
+          const ts = evaluatePlacement(pb, decodeDecision(pb, d.dep, d.cand, d.cnt));
+          expect(close(m.cost(), ts.totalCost)).toBe(true);
+          expect(close(m.infeasibility(), ts.infeasibility)).toBe(true);
+        }
+        expect(applied).toBe(60);
+        expect(m.assertFailures()).toBe(0);
+      }
+    }
+  });
+});
+
+describe('wasm placement search', () => {
+  const file = files.find((f) => f.includes('Light/10-components/system_description3.json'))!;
+
+  it('is deterministic for a seed and an iteration budget', () => {
+    const pb = loadProblem(file, 'space4ai-d', 1.8);
+    const run = (seed: number) => new PlacementSolver(encodePlacement(pb)).solve({ method: 'rg+ls', seed, seconds: 60, maxIterations: 3000 });
+    const a = run(5);
+    const b = run(5);
+    expect(a.stopReason).toBe('iterations');
+    expect([...a.dep, ...a.cand, ...a.cnt]).toEqual([...b.dep, ...b.cand, ...b.cnt]);
+    expect(a.cost).toBe(b.cost);
+  });
+
+  it.each(['rg', 'ls', 'rg+ls'] as const)('%s returns what the TypeScript evaluator agrees with, never worse than its start', (method) => {
+    const pb = loadProblem(file, 'space4ai-d', 1.8);
+    const events: { cost: number; infeasibility: number }[] = [];
+    const r = new PlacementSolver(encodePlacement(pb)).solve({ method, seed: 3, seconds: 60, maxIterations: 2000, reportEveryMs: 0 }, { onProgress: (p) => events.push(p) });
+    const ev = evaluatePlacement(pb, decodeDecision(pb, r.dep, r.cand, r.cnt));
+    expect(close(r.cost, ev.totalCost)).toBe(true);
+    expect(close(r.infeasibility, ev.infeasibility)).toBe(true);
+    expect(events.length).toBeGreaterThan(0);
+    const first = events[0];
+    expect(r.infeasibility < first.infeasibility || (r.infeasibility === first.infeasibility && r.cost <= first.cost)).toBe(true);
+    if (method !== 'rg') expect(ev.feasible).toBe(true);
+  });
+
+  it('stops when the host asks, keeping the best so far', () => {
+    const pb = loadProblem(file, 'space4ai-d', 1.8);
+    const t0 = performance.now();
+    let calls = 0;
+    const r = new PlacementSolver(encodePlacement(pb)).solve({ method: 'rg+ls', seed: 1, seconds: 30 }, { shouldStop: () => ++calls > 50 });
+    expect(r.stopReason).toBe('stopped');
+    expect(performance.now() - t0).toBeLessThan(5000);
+    expect(Number.isFinite(r.cost)).toBe(true);
+  });
+});
