@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import { projectRoot } from './paths.js';
-import { runSearch, type SearchTask } from './placement/search-task.js';
+import { END, runSearch, type SearchTask } from './placement/search-task.js';
 import type { Progress, SearchResult } from './wasm/placement-solver.js';
 
 /** Runs searches somewhere: on worker threads (the server) or on this thread (the CLI). */
@@ -27,9 +27,15 @@ export class WorkerPool implements SearchRunner {
 
   async run(task: SearchTask, onProgress: (p: Progress) => void): Promise<SearchResult> {
     const { port1, port2 } = new MessageChannel();
-    port1.on('message', onProgress);
+    // The result comes back on piscina's channel; the worker's last message on this port marks the
+    // end, so that every progress event is delivered before the result is.
+    let drain: () => void = () => {};
+    const drained = new Promise<void>((resolve) => { drain = resolve; });
+    port1.on('message', (m: Progress | typeof END) => (m === END ? drain() : onProgress(m)));
     try {
-      return await this.pool.run({ task, port: port2 }, { transferList: [port2] });
+      const result = await this.pool.run({ task, port: port2 }, { transferList: [port2] });
+      await drained;
+      return result;
     } finally {
       port1.close();
     }

@@ -9,6 +9,9 @@ export interface SearchTask {
   stop: SharedArrayBuffer;
 }
 
+/** A worker's last message on a progress port. */
+export const END = 'end';
+
 /** A fresh shared stop flag for a SearchTask. */
 export function newStopFlag(): SharedArrayBuffer {
   return new SharedArrayBuffer(4);
