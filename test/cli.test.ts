@@ -1,0 +1,88 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseSpace4aiSolution } from '../adapters/space4ai/solution.js';
+import { parseSpace4aiSystem } from '../adapters/space4ai/system.js';
+import { startServer, type OptimizerServer } from '../server/grpc/server.js';
+import { evaluateDecision, solvePlacement } from '../server/placement/service.js';
+import { inThreadRunner, WorkerPool } from '../server/pool.js';
+import { instanceFiles } from './helpers/instances.js';
+
+const run = promisify(execFile);
+const COPT = join(import.meta.dirname, '..', 'bin', 'copt.js');
+const tmp = mkdtempSync(join(tmpdir(), 'copt-cli-'));
+
+async function copt(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run('node', [COPT, ...args]);
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+const files = instanceFiles();
+
+describe('copt solve/evaluate placement', () => {
+  it('solves at the file\'s own lambda and evaluate agrees (three sizes)', async () => {
+    for (const f of files.filter((x) => /Light\/(5|10|15)-components\/system_description4\.json$/.test(x))) {
+      const out = join(tmp, 'sol.json');
+      const solved = await copt('solve', 'placement', f, '--seconds', '0.3', '--out', out);
+      expect(solved.code, solved.stderr).toBe(0);
+      const sol = JSON.parse(readFileSync(out, 'utf8'));
+      expect(sol.feasible).toBe(true);
+      const ev = await copt('evaluate', 'placement', f, out);
+      expect(ev.code, ev.stderr).toBe(0);
+      const report = JSON.parse(ev.stdout);
+      expect(report.feasible).toBe(true);
+      expect(report.violations).toEqual([]);
+      expect(report.total_cost).toBeCloseTo(Number(sol.total_cost), 9);
+    }
+  });
+
+  it('every one of the 80 files at its own lambda gets a feasible solution that evaluation confirms', async () => {
+    let feasible = 0;
+    for (const f of files) {
+      const system = parseSpace4aiSystem(readFileSync(f, 'utf8'));
+      const res = await solvePlacement({ system, profile: 'copt', method: 'rg+ls', seconds: 5, iterations: 1500, seed: 1 }, inThreadRunner);
+      const reread = parseSpace4aiSolution(JSON.stringify(res.space4ai));
+      const ev = evaluateDecision(system, 'copt', reread).evaluation;
+      expect(ev.totalCost).toBeCloseTo(res.evaluation.totalCost, 9);
+      if (ev.feasible && res.evaluation.feasible) feasible++;
+    }
+    expect(feasible).toBe(80);
+  }, 300_000);
+
+  it('reports bad input on one line naming the file, the field and the value, exit code 2', async () => {
+    const d = JSON.parse(readFileSync(files[0], 'utf8'));
+    d.Lambda = -3;
+    const bad = join(tmp, 'bad.json');
+    writeFileSync(bad, JSON.stringify(d));
+    const r = await copt('solve', 'placement', bad);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`copt: ${bad}: lambda = -3: must be > 0\n`);
+    expect((await copt('solve', 'placement', files[0], '--method', 'magic')).stderr).toMatch(/^copt: --method magic: must be one of rg, ls, rg\+ls\n$/);
+    expect((await copt('evaluate', 'placement', files[0], bad)).stderr).toMatch(new RegExp(`^copt: ${bad}: components`));
+    expect((await copt('solve', 'placement', join(tmp, 'missing.json'))).stderr).toMatch(/cannot read .*missing\.json: ENOENT/);
+    expect((await copt('frobnicate')).code).toBe(2);
+  });
+
+  describe('with --server', () => {
+    let server: OptimizerServer;
+    beforeAll(async () => { server = await startServer('127.0.0.1:0', new WorkerPool(1)); });
+    afterAll(async () => { await server.shutdown(); });
+
+    it('solves through a running server', async () => {
+      const f = files.find((x) => x.includes('Light/7-components/system_description2.json'))!;
+      const r = await copt('solve', 'placement', f, '--server', server.address, '--seconds', '0.3', '--lambda', '1.8');
+      expect(r.code, r.stderr).toBe(0);
+      const sol = JSON.parse(r.stdout);
+      expect(sol.feasible).toBe(true);
+      expect(sol.Lambda).toBe(1.8);
+    });
+  });
+});
