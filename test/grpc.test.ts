@@ -164,3 +164,20 @@ describe('gRPC Optimizer over a socket', () => {
     reflection.close();
   });
 });
+
+describe('graceful shutdown', () => {
+  it('asks running searches for their best, answers them, then closes', async () => {
+    const own = await startServer('127.0.0.1:0', new WorkerPool(1));
+    const c = optimizerClient(own.address);
+    const events: Msg[] = [];
+    const answered = solveOverStream(c, request({ budget: { seconds: 60 } }), (p) => events.push(p));
+    while (events.length === 0) await new Promise((r) => setTimeout(r, 20));
+    const t0 = Date.now();
+    await own.shutdown();
+    const solution = await answered;
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    expect(solution.stats.stopReason).toBe('stopped');
+    expect(solution.evaluation.feasible).toBe(true);
+    (c as unknown as grpc.Client).close();
+  });
+});

@@ -32,14 +32,16 @@ function close(a: number, b: number, tol = 1e-9): boolean {
 const files = instanceFiles();
 const sample = files.filter((_, i) => i % 8 === 0);
 
+const cases = (['copt', 'space4ai-d', 'space4ai-r'] as Profile[]).flatMap((p) => (['release', 'checked'] as const).map((b) => [p, b] as const));
+
 describe('wasm placement evaluator', () => {
-  it.each(['copt', 'space4ai-d', 'space4ai-r'] as Profile[])('equals the TypeScript evaluator on random solutions (%s)', (profile) => {
+  it.each(cases)('equals the TypeScript evaluator on random solutions (%s, %s build)', (profile, build) => {
     const rand = lcg(42);
     let checked = 0;
     let feasible = 0;
     for (const f of sample) {
       const pb = loadProblem(f, profile, 1.8);
-      const solver = new PlacementSolver(encodePlacement(pb));
+      const solver = new PlacementSolver(encodePlacement(pb), 8, build);
       for (let i = 0; i < 40; i++) {
         const d = randomDecision(pb, rand);
         const ts = evaluatePlacement(pb, d);
@@ -56,12 +58,12 @@ describe('wasm placement evaluator', () => {
     expect(feasible).toBeLessThan(checked); // the sample exercises violations too
   });
 
-  it('keeps incremental evaluation equal to full recomputation over random move sequences', () => {
+  it.each(['release', 'checked'] as const)('keeps incremental evaluation equal to full recomputation over random move sequences (%s build)', (build) => {
     const rand = lcg(7);
     for (const f of sample) {
       for (const profile of ['copt', 'space4ai-r'] as Profile[]) {
         const pb = loadProblem(f, profile, 1.8);
-        const solver = new PlacementSolver(encodePlacement(pb));
+        const solver = new PlacementSolver(encodePlacement(pb), 8, build);
         const m = solver.moves;
         m.setAssertMode(true);
         m.construct(rand(1000));
@@ -112,6 +114,14 @@ describe('wasm placement search', () => {
     const first = events[0];
     expect(r.infeasibility < first.infeasibility || (r.infeasibility === first.infeasibility && r.cost <= first.cost)).toBe(true);
     if (method !== 'rg') expect(ev.feasible).toBe(true);
+  });
+
+  it('searches in the bounds-checked build without an out-of-range access, to the same result', () => {
+    const pb = loadProblem(file, 'copt', 1.8);
+    const opts = { method: 'rg+ls' as const, seed: 11, seconds: 60, maxIterations: 2500 };
+    const checked = new PlacementSolver(encodePlacement(pb), 8, 'checked').solve(opts);
+    const release = new PlacementSolver(encodePlacement(pb), 8, 'release').solve(opts);
+    expect([...checked.dep, ...checked.cand, ...checked.cnt]).toEqual([...release.dep, ...release.cand, ...release.cnt]);
   });
 
   it('stops when the host asks, keeping the best so far', () => {

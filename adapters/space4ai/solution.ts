@@ -1,4 +1,5 @@
 import { InputError } from '../../server/input-error.js';
+import { parseJsonText } from './json.js';
 import type { PlacementEvaluation } from '../../server/placement/evaluate.js';
 import type { PlacementDecision } from '../../server/placement/model.js';
 import type { IndexedProblem } from '../../server/placement/problem.js';
@@ -8,12 +9,7 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
 
 /** Reads a solution in the SPACE4AI layout (component -> deployment -> partition -> layer -> resource). */
 export function parseSpace4aiSolution(text: string): PlacementDecision {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new InputError('(solution)', text.slice(0, 40), `is not valid JSON: ${(err as Error).message}`);
-  }
+  const json = parseJsonText(text, 'solution');
   if (!isObj(json) || !isObj(json.components)) throw new InputError('components', isObj(json) ? json.components : json, 'must be an object of components');
   const counts = new Map<string, number>();
   const components = Object.entries(json.components).map(([c, entry]) => {

@@ -1,4 +1,5 @@
 import { InputError } from '../../server/input-error.js';
+import { parseJsonText } from './json.js';
 import type { Candidate, Component, Deployment, PlacementSystem, Resource, ResourceKind } from '../../server/placement/model.js';
 import { validateSystem } from '../../server/placement/validate.js';
 
@@ -9,12 +10,7 @@ const FAAS_MODELS = new Set(['PACSLTK', 'PACSLTKSTATIC']);
 
 /** Reads a SPACE4AI system-description JSON text into a validated native placement system. */
 export function parseSpace4aiSystem(text: string): PlacementSystem {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new InputError('(system description)', text.slice(0, 40), `is not valid JSON: ${(err as Error).message}`);
-  }
+  const json = parseJsonText(text, 'system description');
   return validateSystem(space4aiToNative(object(json, '(system description)')));
 }
 

@@ -1,3 +1,4 @@
+import { topologicalOrder } from './dag.js';
 import { faasSteadyState } from './faas-model.js';
 import type { PlacementSystem, Profile, ResourceKind, Semantics } from './model.js';
 import { PROFILES } from './model.js';
@@ -66,12 +67,10 @@ export interface IndexedProblem {
   paths: { name: string; components: number[]; limit: number }[];
 }
 
-const natural = new Intl.Collator('en', { numeric: true }).compare;
-
 /** Indexes a validated system under a profile and arrival rate; FaaS times come from the serverless model. */
 export function indexProblem(system: PlacementSystem, profile: Profile, lambda = system.lambda): IndexedProblem {
   const semantics = PROFILES[profile];
-  const order = topologicalOrder(system);
+  const order = topologicalOrder(system.components.map((c) => c.name), system.edges);
   const compIndex = new Map(order.map((name, i) => [name, i]));
   const byName = new Map(system.components.map((c) => [c.name, c]));
   const rates = new Array<number>(order.length).fill(0);
@@ -150,24 +149,4 @@ export function indexProblem(system: PlacementSystem, profile: Profile, lambda =
       name: g.name, components: g.components.map((n) => compIndex.get(n)!), limit: g.globalResTime,
     })),
   };
-}
-
-/** Kahn's order over the DAG, ready components taken by natural name order (c2 before c10). */
-function topologicalOrder(system: PlacementSystem): string[] {
-  const indeg = new Map(system.components.map((c) => [c.name, 0]));
-  for (const e of system.edges) indeg.set(e.to, indeg.get(e.to)! + 1);
-  const ready = [...indeg].filter(([, d]) => d === 0).map(([n]) => n);
-  const order: string[] = [];
-  while (ready.length) {
-    ready.sort(natural);
-    const n = ready.shift()!;
-    order.push(n);
-    for (const e of system.edges) {
-      if (e.from !== n) continue;
-      const d = indeg.get(e.to)! - 1;
-      indeg.set(e.to, d);
-      if (d === 0) ready.push(e.to);
-    }
-  }
-  return order;
 }

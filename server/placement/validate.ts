@@ -1,4 +1,5 @@
 import { InputError } from '../input-error.js';
+import { topologicalOrder } from './dag.js';
 import type {
   Candidate, Component, DagEdge, Deployment, GlobalConstraint, NetworkDomain, Partition,
   PlacementSystem, Resource, ResourceKind,
@@ -218,31 +219,15 @@ function edge(raw: unknown, at: string, compNames: Set<string>): DagEdge {
 
 function checkDag(system: PlacementSystem): void {
   const out = new Map<string, number>();
-  const indeg = new Map(system.components.map((c) => [c.name, 0]));
-  for (const e of system.edges) {
-    out.set(e.from, (out.get(e.from) ?? 0) + e.probability);
-    indeg.set(e.to, (indeg.get(e.to) ?? 0) + 1);
-  }
+  for (const e of system.edges) out.set(e.from, (out.get(e.from) ?? 0) + e.probability);
   for (const [from, total] of out) {
     if (total > 1 + 1e-9) throw new InputError(`edges.${from}.probability`, total, 'outgoing transition probabilities must sum to <= 1');
   }
-  const sources = [...indeg].filter(([, d]) => d === 0).map(([n]) => n);
-  if (sources.length === 0) throw new InputError('edges', [], 'the graph must have a source component (one without predecessors)');
-  const seen = new Set<string>();
-  const queue = [...sources];
-  while (queue.length) {
-    const n = queue.pop()!;
-    seen.add(n);
-    for (const e of system.edges) {
-      if (e.from !== n) continue;
-      const d = indeg.get(e.to)! - 1;
-      indeg.set(e.to, d);
-      if (d === 0) queue.push(e.to);
-    }
-  }
-  if (seen.size !== system.components.length) {
-    const stuck = system.components.map((c) => c.name).filter((n) => !seen.has(n));
-    throw new InputError('edges', stuck, 'the graph has a cycle through these components');
+  const names = system.components.map((c) => c.name);
+  const order = new Set(topologicalOrder(names, system.edges));
+  if (order.size === 0) throw new InputError('edges', [], 'the graph must have a source component (one without predecessors)');
+  if (order.size !== names.length) {
+    throw new InputError('edges', names.filter((n) => !order.has(n)), 'the graph has a cycle through these components');
   }
 }
 

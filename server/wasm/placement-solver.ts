@@ -1,5 +1,5 @@
 import type { EncodedPlacement } from '../placement/encode.js';
-import { instantiateSolver, type HostHooks, type SolverExports } from './solver-module.js';
+import { instantiateSolver, type HostHooks, type SolverBuild, type SolverExports } from './solver-module.js';
 
 export type PlacementMethod = 'rg' | 'ls' | 'rg+ls';
 const METHOD: Record<PlacementMethod, number> = { rg: 1, ls: 2, 'rg+ls': 3 };
@@ -50,13 +50,13 @@ export class PlacementSolver {
   private shouldStop: () => boolean = () => false;
   private onProgress: (p: Progress) => void = () => {};
 
-  constructor(encoded: EncodedPlacement, eliteSize = 8) {
+  constructor(encoded: EncodedPlacement, eliteSize = 8, build: SolverBuild = 'release') {
     const hooks: HostHooks = {
       shouldStop: () => this.shouldStop(),
       onProgress: (phase, iteration, cost, infeasibility, elapsedMs) =>
         this.onProgress({ phase: PHASES[phase] ?? String(phase), iteration, cost, infeasibility, elapsedMs, best: this.best() }),
     };
-    this.wasm = instantiateSolver(hooks);
+    this.wasm = instantiateSolver(hooks, build);
     const ints = this.wasm.allocInputInts(encoded.ints.length);
     new Int32Array(this.wasm.memory.buffer, ints, encoded.ints.length).set(encoded.ints);
     const floats = this.wasm.allocInputFloats(encoded.floats.length);

@@ -11,27 +11,36 @@ export interface HostHooks {
 
 export type SolverExports = Record<string, (...args: number[]) => number> & { memory: WebAssembly.Memory };
 
-let compiled: WebAssembly.Module | undefined;
+/**
+ * `release` reads arrays unchecked for speed; `checked` keeps bounds checks (an out-of-range index
+ * aborts with its source line) and is what the tests of the incremental evaluation also run.
+ */
+export type SolverBuild = 'release' | 'checked';
 
-/** The solver module, compiled once per thread from build/solver.wasm. */
-export function solverModule(): WebAssembly.Module {
-  if (!compiled) {
-    const file = join(projectRoot(), 'build', 'solver.wasm');
+const FILES: Record<SolverBuild, string> = { release: 'solver.wasm', checked: 'solver-checked.wasm' };
+const compiled = new Map<SolverBuild, WebAssembly.Module>();
+
+/** The solver module, compiled once per thread from build/. */
+export function solverModule(build: SolverBuild = 'release'): WebAssembly.Module {
+  let module = compiled.get(build);
+  if (!module) {
+    const file = join(projectRoot(), 'build', FILES[build]);
     let bytes: Uint8Array<ArrayBuffer>;
     try {
       bytes = new Uint8Array(readFileSync(file));
     } catch {
       throw new Error(`${file} is missing: run "npm run build" to compile the solver`);
     }
-    compiled = new WebAssembly.Module(bytes);
+    module = new WebAssembly.Module(bytes);
+    compiled.set(build, module);
   }
-  return compiled;
+  return module;
 }
 
 /** A fresh instance of the solver module, its host imports bound to hooks. */
-export function instantiateSolver(hooks: HostHooks): SolverExports {
+export function instantiateSolver(hooks: HostHooks, build: SolverBuild = 'release'): SolverExports {
   let exports: SolverExports | undefined;
-  const instance = new WebAssembly.Instance(solverModule(), {
+  const instance = new WebAssembly.Instance(solverModule(build), {
     env: {
       nowMs: () => performance.now(),
       stopRequested: () => hooks.shouldStop(),

@@ -28,6 +28,8 @@ export class SolveParams {
   eliteSize: i32 = 8;
   /** constructions in the random-greedy phase before local search starts */
   greedyIterations: i32 = 1000;
+  /** most random moves in a kick of the best solution */
+  kickMoves: i32 = 6;
 }
 
 /**
@@ -64,9 +66,12 @@ export function solve(pb: Problem, params: SolveParams): Budget {
         localSearch(pb, budget, false);
         keepBest(pb, budget);
       }
+      // Restarts alternate a fresh construction with a kick of the best (iterated local search).
       budget.phase = PHASE_RESTART;
+      let restart = 0;
       while (budget.reason == STOP_NONE && !budget.tick()) {
-        pb.construct(rng);
+        if (restart++ % 2 == 0) pb.construct(rng);
+        else perturb(pb, rng, 2 + rng.below(params.kickMoves - 1));
         localSearch(pb, budget, false);
         keepBest(pb, budget);
       }
@@ -82,4 +87,14 @@ function keepBest(pb: Problem, budget: Budget): void {
   if (!better(pb.infeasibility(), pb.cost(), pb.slotInfeasibility(SLOT_BEST), pb.slotCost(SLOT_BEST))) return;
   pb.saveSlot(SLOT_BEST);
   budget.improved(pb.cost(), pb.infeasibility());
+}
+
+/** Loads the best solution and applies k random moves to it. */
+function perturb(pb: Problem, rng: Rng, k: i32): void {
+  pb.loadSlot(SLOT_BEST);
+  for (let i = 0; i < k; i++) {
+    const n = pb.listMoves();
+    if (n == 0) return;
+    pb.applyMove(rng.below(n));
+  }
 }
