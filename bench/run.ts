@@ -1,7 +1,9 @@
 import { benchPlacement } from './placement.js';
+import { benchPlacementCli } from './placement-cli.js';
 
 const BENCHES: Record<string, (args: string[]) => Promise<void>> = {
   placement: benchPlacement,
+  'placement-cli': benchPlacementCli,
 };
 
 const [name, ...args] = process.argv.slice(2);
