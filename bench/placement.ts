@@ -3,9 +3,8 @@ import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseSpace4aiSystem } from '../adapters/space4ai/system.js';
 import { projectRoot } from '../server/paths.js';
-import { solvePlacement } from '../server/placement/service.js';
+import { solvePlacement, type PlacementMethod } from '../server/placement/service.js';
 import { inThreadRunner } from '../server/pool.js';
-import type { PlacementMethod } from '../server/wasm/placement-solver.js';
 
 interface Row {
   instance: string;

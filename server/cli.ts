@@ -7,14 +7,16 @@ import { DEFAULT_ADDRESS, startServer } from './grpc/server.js';
 import { InputError } from './input-error.js';
 import type { PlacementEvaluation } from './placement/evaluate.js';
 import type { PlacementSystem, Profile } from './placement/model.js';
-import { DEFAULT_SECONDS, evaluateDecision, solvePlacement, type PlacementProgress } from './placement/service.js';
+import { DEFAULT_SECONDS, evaluateDecision, PLACEMENT_METHODS, solvePlacement, type PlacementMethod, type PlacementProgress, type SolvePlacementInput } from './placement/service.js';
 import { inThreadRunner } from './pool.js';
-import type { PlacementMethod } from './wasm/placement-solver.js';
 
 const USAGE = `usage:
-  copt solve placement SYSTEM.json [--lambda X] [--method rg|ls|rg+ls] [--seconds S] [--iterations N]
-                                   [--seed N] [--compat copt|space4ai-d|space4ai-r] [--out FILE]
-                                   [--server HOST:PORT] [--summary]
+  copt solve placement SYSTEM.json [--lambda X] [--method auto|rg+ls|rg|ls|ts|sa|pr] [--seconds S]
+                                   [--iterations N] [--unimproved S] [--target COST] [--seed N]
+                                   [--compat copt|space4ai-d|space4ai-r] [--out FILE] [--server HOST:PORT]
+                                   [--summary] [--elite N] [--tenure N] [--candidates N] [--temperature T]
+                                   [--cooling geometric|linear] [--alpha A] [--reheat N]
+                                   [--relink forward|backward|mixed]
   copt evaluate placement SYSTEM.json SOLUTION.json [--lambda X] [--compat ...]
   copt serve [--address HOST:PORT | --port N]`;
 
@@ -22,9 +24,10 @@ const USAGE = `usage:
 class UsageError extends Error {}
 
 const PROFILES: Profile[] = ['copt', 'space4ai-d', 'space4ai-r'];
-const METHODS: PlacementMethod[] = ['rg', 'ls', 'rg+ls'];
 const COMPAT_ENUM: Record<Profile, string> = { copt: 'COMPAT_COPT', 'space4ai-d': 'COMPAT_SPACE4AI_D', 'space4ai-r': 'COMPAT_SPACE4AI_R' };
-const METHOD_ENUM: Record<PlacementMethod, string> = { rg: 'RG', ls: 'LS', 'rg+ls': 'RG_LS' };
+const METHOD_ENUM: Record<PlacementMethod, string> = { rg: 'RG', ls: 'LS', 'rg+ls': 'RG_LS', ts: 'TS', sa: 'SA', pr: 'PR', auto: 'AUTO' };
+const COOLING_ENUM = { geometric: 'SA_COOLING_GEOMETRIC', linear: 'SA_COOLING_LINEAR' } as const;
+const RELINK_ENUM = { forward: 'RELINK_FORWARD', backward: 'RELINK_BACKWARD', mixed: 'RELINK_MIXED' } as const;
 
 /** Runs the command line; returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
@@ -76,7 +79,7 @@ function number(value: string | undefined, flag: string, check: (x: number) => b
   return x;
 }
 
-function choice<T extends string>(value: string | undefined, flag: string, allowed: T[], fallback: T): T {
+function choice<T extends string>(value: string | undefined, flag: string, allowed: readonly T[], fallback: T): T {
   if (value === undefined) return fallback;
   if (!allowed.includes(value as T)) throw new UsageError(`--${flag} ${value}: must be one of ${allowed.join(', ')}`);
   return value as T;
@@ -110,14 +113,31 @@ async function solve(args: string[]): Promise<number> {
     ...COMMON,
     method: { type: 'string' }, seconds: { type: 'string' }, iterations: { type: 'string' }, seed: { type: 'string' },
     out: { type: 'string' }, server: { type: 'string' }, summary: { type: 'boolean' },
+    unimproved: { type: 'string' }, target: { type: 'string' }, elite: { type: 'string' }, tenure: { type: 'string' },
+    candidates: { type: 'string' }, temperature: { type: 'string' }, cooling: { type: 'string' }, alpha: { type: 'string' },
+    reheat: { type: 'string' }, relink: { type: 'string' },
   } as const, 1);
   const file = positionals[0];
   const lambda = number(values.lambda, 'lambda', (x) => x > 0, 'must be > 0');
   const profile = choice(values.compat, 'compat', PROFILES, 'copt');
-  const method = choice(values.method, 'method', METHODS, 'rg+ls');
+  const method = choice(values.method, 'method', PLACEMENT_METHODS, 'auto');
   const seconds = number(values.seconds, 'seconds', (x) => x > 0, 'must be > 0') ?? DEFAULT_SECONDS;
   const iterations = number(values.iterations, 'iterations', (x) => Number.isInteger(x) && x > 0, 'must be a whole number > 0');
   const seed = number(values.seed, 'seed', (x) => Number.isSafeInteger(x) && x >= 0, 'must be a whole number >= 0') ?? 1;
+  const unimprovedSeconds = number(values.unimproved, 'unimproved', (x) => x > 0, 'must be > 0');
+  const targetCost = number(values.target, 'target', () => true, 'must be a number');
+  const whole = (v: string | undefined, flag: string) => number(v, flag, (x) => Number.isInteger(x) && x >= 1, 'must be a whole number >= 1');
+  const engine: NonNullable<SolvePlacementInput['engine']> = {
+    eliteSize: whole(values.elite, 'elite'),
+    tabuTenure: whole(values.tenure, 'tenure'),
+    candidateList: whole(values.candidates, 'candidates'),
+    saStartTemperature: number(values.temperature, 'temperature', (x) => x > 0, 'must be > 0'),
+    saCooling: values.cooling === undefined ? undefined : choice(values.cooling, 'cooling', ['geometric', 'linear'] as const, 'geometric'),
+    saAlpha: number(values.alpha, 'alpha', (x) => x > 0 && x < 1, 'must be in (0, 1)'),
+    saReheatAfter: whole(values.reheat, 'reheat'),
+    prDirection: values.relink === undefined ? undefined : choice(values.relink, 'relink', ['forward', 'backward', 'mixed'] as const, 'mixed'),
+  };
+  for (const k of Object.keys(engine) as (keyof typeof engine)[]) if (engine[k] === undefined) delete engine[k];
   const bar = new ProgressBar(seconds);
 
   let solution: Record<string, unknown>;
@@ -128,8 +148,14 @@ async function solve(args: string[]): Promise<number> {
     try {
       const msg = await solveOverStream(client, {
         space4aiJson: readText(file), ...(lambda === undefined ? {} : { lambda }),
-        method: METHOD_ENUM[method], compat: COMPAT_ENUM[profile], budget: { seconds, iterations: iterations ?? 0 }, seed,
-      }, (p) => bar.update(p.elapsedS, p.bestCost, p.feasible));
+        method: METHOD_ENUM[method], compat: COMPAT_ENUM[profile], seed,
+        budget: { seconds, iterations: iterations ?? 0, unimprovedSeconds: unimprovedSeconds ?? 0, ...(targetCost === undefined ? {} : { targetCost }) },
+        engine: {
+          ...engine,
+          saCooling: engine.saCooling ? COOLING_ENUM[engine.saCooling] : undefined,
+          relinkDirection: engine.prDirection ? RELINK_ENUM[engine.prDirection] : undefined,
+        },
+      }, (p) => bar.update(p.phase, p.elapsedS, p.bestCost, p.feasible));
       solution = JSON.parse(msg.space4aiSolutionJson);
       evaluation = msg.evaluation;
     } finally {
@@ -137,8 +163,8 @@ async function solve(args: string[]): Promise<number> {
     }
   } else {
     system = inFile(file, parseSpace4aiSystem);
-    const result = await solvePlacement({ system, lambda, profile, method, seconds, iterations, seed }, inThreadRunner, {
-      onProgress: (p: PlacementProgress) => bar.update(p.elapsedS, p.bestCost, p.feasible),
+    const result = await solvePlacement({ system, lambda, profile, method, seconds, iterations, seed, unimprovedSeconds, targetCost, engine }, inThreadRunner, {
+      onProgress: (p: PlacementProgress) => bar.update(p.phase, p.elapsedS, p.bestCost, p.feasible),
     });
     solution = result.space4ai;
     evaluation = result.evaluation;
@@ -224,12 +250,12 @@ class ProgressBar {
 
   constructor(private readonly seconds: number) {}
 
-  update(elapsedS: number, best: number, feasible: boolean): void {
+  update(phase: string, elapsedS: number, best: number, feasible: boolean): void {
     if (!this.on || elapsedS < 1) return;
     const share = Math.min(1, elapsedS / this.seconds);
     const width = 30;
     const filled = Math.round(share * width);
-    process.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${elapsedS.toFixed(1)}/${this.seconds}s best ${best.toFixed(4)}${feasible ? '' : ' (infeasible)'}`);
+    process.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${elapsedS.toFixed(1)}/${this.seconds}s ${phase} best ${best.toFixed(4)}${feasible ? '' : ' (infeasible)'}`);
     this.shown = true;
   }
 

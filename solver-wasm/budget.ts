@@ -5,9 +5,12 @@ export const STOP_ITERATIONS: i32 = 1;
 export const STOP_TIME: i32 = 2;
 export const STOP_HOST: i32 = 3;
 export const STOP_CONVERGED: i32 = 4;
+export const STOP_UNIMPROVED: i32 = 5;
+export const STOP_TARGET: i32 = 6;
 
 /**
- * Termination and progress shared by every engine: iterations, wall clock, the host's stop flag.
+ * Termination and progress shared by every engine, combinable: iterations, wall clock, time without
+ * improvement, a target cost reached by a feasible solution, the host's stop flag.
  * Progress always describes the best solution so far (what the engine last passed to improved()).
  */
 export class Budget {
@@ -16,7 +19,10 @@ export class Budget {
   phase: i32 = 0;
   bestCost: f64 = Infinity;
   bestInfeasibility: f64 = Infinity;
+  maxUnimprovedMs: f64 = Infinity;
+  targetCost: f64 = -Infinity;
   readonly start: f64;
+  private lastImprovement: f64 = 0;
   private lastReport: f64 = -1e300;
   private pending: bool = false;
   private checks: i32 = 0;
@@ -43,6 +49,7 @@ export class Budget {
       if (stopRequested()) { this.reason = STOP_HOST; return true; }
       const now = this.elapsed();
       if (now >= this.maxMillis) { this.reason = STOP_TIME; return true; }
+      if (now - this.lastImprovement >= this.maxUnimprovedMs) { this.reason = STOP_UNIMPROVED; return true; }
       if (this.pending && now - this.lastReport >= this.reportEveryMs) this.send(now);
     }
     return false;
@@ -54,6 +61,8 @@ export class Budget {
     this.bestInfeasibility = infeasibility;
     this.pending = true;
     const now = this.elapsed();
+    this.lastImprovement = now;
+    if (infeasibility == 0 && cost <= this.targetCost && this.reason == STOP_NONE) this.reason = STOP_TARGET;
     if (now - this.lastReport >= this.reportEveryMs) this.send(now);
   }
 

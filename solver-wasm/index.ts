@@ -1,12 +1,16 @@
 // The module's exports: input areas, the placement problem, and the engines run on it.
 import { Reader } from "./input";
-import { SolveParams, solve, SLOT_ELITE } from "./engines/driver";
+import { solve } from "./engines/driver";
+import { PARAM_COUNT, SolveParams } from "./engines/params";
+import { SLOT_ELITE, STAT_COUNT } from "./engines/search";
 import { PlacementData } from "./problems/placement/data";
 import { PlacementProblem } from "./problems/placement/placement";
 import { Rng } from "./rng";
 
 export { allocInputInts, allocInputFloats } from "./input";
 
+const params = new StaticArray<f64>(PARAM_COUNT);
+const stats = new StaticArray<f64>(STAT_COUNT);
 let placement: PlacementProblem | null = null;
 let lastIterations: f64 = 0;
 let lastElapsed: f64 = 0;
@@ -25,21 +29,19 @@ export function placementLoad(eliteSize: i32): bool {
   return true;
 }
 
+/** Address of the solve parameters (engines/params.ts indexes them); the host writes them before placementSolve. */
+export function paramsPtr(): usize { return changetype<usize>(params); }
+
+/** Address of the last solve's counters (engines/search.ts indexes them). */
+export function statsPtr(): usize { return changetype<usize>(stats); }
+
 /** Runs a search; returns the stop reason (see budget.ts). The best solution becomes the current one. */
-export function placementSolve(method: i32, seed: f64, maxIterations: f64, maxMillis: f64, reportEveryMs: f64, greedyIterations: i32): i32 {
-  const pb = problem();
-  const params = new SolveParams();
-  params.method = method;
-  params.seed = <u64>seed;
-  params.maxIterations = maxIterations;
-  params.maxMillis = maxMillis;
-  params.reportEveryMs = reportEveryMs;
-  params.eliteSize = pb.slotCount() - SLOT_ELITE;
-  params.greedyIterations = greedyIterations;
-  const budget = solve(pb, params);
-  lastIterations = budget.iterations;
-  lastElapsed = budget.elapsed();
-  return budget.reason;
+export function placementSolve(): i32 {
+  const search = solve(problem(), SolveParams.read(params));
+  for (let i = 0; i < STAT_COUNT; i++) stats[i] = search.stats[i];
+  lastIterations = search.budget.iterations;
+  lastElapsed = search.budget.elapsed();
+  return search.budget.reason;
 }
 
 export function placementIterations(): f64 { return lastIterations; }

@@ -65,7 +65,7 @@ describe('copt solve/evaluate placement', () => {
     const r = await copt('solve', 'placement', bad);
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(`copt: ${bad}: lambda = -3: must be > 0\n`);
-    expect((await copt('solve', 'placement', files[0], '--method', 'magic')).stderr).toMatch(/^copt: --method magic: must be one of rg, ls, rg\+ls\n$/);
+    expect((await copt('solve', 'placement', files[0], '--method', 'magic')).stderr).toMatch(/^copt: --method magic: must be one of auto, rg\+ls, rg, ls, ts, sa, pr\n$/);
     expect((await copt('evaluate', 'placement', files[0], bad)).stderr).toMatch(new RegExp(`^copt: ${bad}: components`));
     expect((await copt('solve', 'placement', join(tmp, 'missing.json'))).stderr).toMatch(/cannot read .*missing\.json: ENOENT/);
     expect((await copt('frobnicate')).code).toBe(2);

@@ -4,7 +4,7 @@ import { decodeDecision, encodeDecision, encodePlacement } from '../server/place
 import { evaluatePlacement } from '../server/placement/evaluate.js';
 import type { Profile } from '../server/placement/model.js';
 import type { IndexedProblem } from '../server/placement/problem.js';
-import { PlacementSolver } from '../server/wasm/placement-solver.js';
+import { PlacementSolver, SEARCH_METHODS } from '../server/wasm/placement-solver.js';
 import { instanceFiles, loadProblem } from './helpers/instances.js';
 
 /** A small deterministic generator for test data (independent of the solver's own). */
@@ -103,7 +103,7 @@ describe('wasm placement search', () => {
     expect(a.cost).toBe(b.cost);
   });
 
-  it.each(['rg', 'ls', 'rg+ls'] as const)('%s returns what the TypeScript evaluator agrees with, never worse than its start', (method) => {
+  it.each(SEARCH_METHODS)('%s returns what the TypeScript evaluator agrees with, never worse than its start', (method) => {
     const pb = loadProblem(file, 'space4ai-d', 1.8);
     const events: { cost: number; infeasibility: number }[] = [];
     const r = new PlacementSolver(encodePlacement(pb)).solve({ method, seed: 3, seconds: 60, maxIterations: 2000, reportEveryMs: 0 }, { onProgress: (p) => events.push(p) });
@@ -122,6 +122,44 @@ describe('wasm placement search', () => {
     const checked = new PlacementSolver(encodePlacement(pb), 8, 'checked').solve(opts);
     const release = new PlacementSolver(encodePlacement(pb), 8, 'release').solve(opts);
     expect([...checked.dep, ...checked.cand, ...checked.cnt]).toEqual([...release.dep, ...release.cand, ...release.cnt]);
+  });
+
+  it.each(SEARCH_METHODS)('%s is deterministic for a seed under an iteration budget', (method) => {
+    const pb = loadProblem(file, 'copt', 1.8);
+    const run = () => new PlacementSolver(encodePlacement(pb)).solve({ method, seed: 9, seconds: 60, maxIterations: 1500 });
+    const a = run();
+    const b = run();
+    expect([...a.dep, ...a.cand, ...a.cnt]).toEqual([...b.dep, ...b.cand, ...b.cnt]);
+    expect(a.stats).toEqual(b.stats);
+  });
+
+  it.each(SEARCH_METHODS.filter((m) => m !== 'ls'))('%s honours the time budget and the stop flag within 50 ms', (method) => {
+    const pb = loadProblem(files.find((f) => f.includes('Strict/15-components/system_description2.json'))!, 'copt', 1.8);
+    const timed = new PlacementSolver(encodePlacement(pb)).solve({ method, seed: 1, seconds: 0.3 });
+    expect(timed.stopReason).toBe('time');
+    expect(timed.elapsedMs).toBeLessThan(300 + 50);
+    let askedAt = 0;
+    const t0 = performance.now();
+    const stopped = new PlacementSolver(encodePlacement(pb)).solve({ method, seed: 1, seconds: 30 }, {
+      shouldStop: () => {
+        if (!askedAt && performance.now() - t0 > 200) askedAt = performance.now();
+        return askedAt > 0;
+      },
+    });
+    expect(stopped.stopReason).toBe('stopped');
+    expect(performance.now() - askedAt).toBeLessThan(50);
+  });
+
+  it('stops after a time without improvement, or once a target cost is reached', () => {
+    const pb = loadProblem(file, 'copt', 1.8);
+    const quiet = new PlacementSolver(encodePlacement(pb)).solve({ method: 'auto', seed: 1, seconds: 30, maxUnimprovedSeconds: 0.2 });
+    expect(quiet.stopReason).toBe('unimproved');
+    expect(quiet.elapsedMs).toBeLessThan(30_000);
+    const target = quiet.cost * 1.05;
+    const reached = new PlacementSolver(encodePlacement(pb)).solve({ method: 'auto', seed: 1, seconds: 30, targetCost: target });
+    expect(reached.stopReason).toBe('target');
+    expect(reached.infeasibility).toBe(0);
+    expect(reached.cost).toBeLessThanOrEqual(target);
   });
 
   it('stops when the host asks, keeping the best so far', () => {

@@ -2,9 +2,9 @@ import { parseSpace4aiSolution } from '../../adapters/space4ai/solution.js';
 import { parseSpace4aiSystem } from '../../adapters/space4ai/system.js';
 import { InputError } from '../input-error.js';
 import type { PlacementDecision, PlacementSystem, Profile } from '../placement/model.js';
-import { DEFAULT_SECONDS, type PlacementProgress, type PlacementSolution, type SolvePlacementInput } from '../placement/service.js';
+import { DEFAULT_SECONDS, type PlacementMethod, type PlacementProgress, type PlacementSolution, type SolvePlacementInput } from '../placement/service.js';
+import type { EngineParams } from '../wasm/placement-solver.js';
 import { validateSystem } from '../placement/validate.js';
-import type { PlacementMethod } from '../wasm/placement-solver.js';
 
 type Msg = Record<string, any>;
 
@@ -12,8 +12,24 @@ const PROFILE: Record<string, Profile> = {
   COMPAT_UNSPECIFIED: 'copt', COMPAT_COPT: 'copt', COMPAT_SPACE4AI_D: 'space4ai-d', COMPAT_SPACE4AI_R: 'space4ai-r',
 };
 const METHOD: Record<string, PlacementMethod> = {
-  PLACEMENT_METHOD_UNSPECIFIED: 'rg+ls', RG: 'rg', LS: 'ls', RG_LS: 'rg+ls',
+  PLACEMENT_METHOD_UNSPECIFIED: 'auto', RG: 'rg', LS: 'ls', RG_LS: 'rg+ls', TS: 'ts', SA: 'sa', PR: 'pr', AUTO: 'auto',
 };
+const COOLING: Record<string, EngineParams['saCooling']> = { SA_COOLING_UNSPECIFIED: undefined, SA_COOLING_GEOMETRIC: 'geometric', SA_COOLING_LINEAR: 'linear' };
+const RELINK: Record<string, EngineParams['prDirection']> = {
+  RELINK_DIRECTION_UNSPECIFIED: undefined, RELINK_FORWARD: 'forward', RELINK_BACKWARD: 'backward', RELINK_MIXED: 'mixed',
+};
+
+function engineOf(e: Msg | undefined): SolvePlacementInput['engine'] {
+  if (!e) return undefined;
+  const out: Msg = {};
+  for (const k of ['eliteSize', 'greedyIterations', 'kickMoves', 'tabuTenure', 'candidateList', 'saStartTemperature', 'saAlpha', 'saReheatAfter']) {
+    const v = optionalNumber(e, k);
+    if (v !== undefined) out[k] = v;
+  }
+  if (COOLING[e.saCooling]) out.saCooling = COOLING[e.saCooling];
+  if (RELINK[e.relinkDirection]) out.prDirection = RELINK[e.relinkDirection];
+  return out;
+}
 
 function systemOf(req: Msg): PlacementSystem {
   if (req.systemSource === 'space4aiJson') return parseSpace4aiSystem(req.space4aiJson);
@@ -39,7 +55,7 @@ function profileOf(req: Msg): Profile {
 /** A SolvePlacementRequest as service input; throws InputError naming the bad field. */
 export function solveInputOf(req: Msg): SolvePlacementInput {
   const method = METHOD[req.method];
-  if (!method) throw new InputError('method', req.method, 'must be RG, LS or RG_LS');
+  if (!method) throw new InputError('method', req.method, `must be one of ${Object.keys(METHOD).slice(1).join(', ')}`);
   const budget = req.budget ?? {};
   return {
     system: systemOf(req),
@@ -48,7 +64,10 @@ export function solveInputOf(req: Msg): SolvePlacementInput {
     method,
     seconds: budget.seconds === 0 || budget.seconds === undefined ? DEFAULT_SECONDS : budget.seconds,
     iterations: budget.iterations || undefined,
+    unimprovedSeconds: budget.unimprovedSeconds || undefined,
+    targetCost: optionalNumber(budget, 'targetCost'),
     seed: req.seed ?? 0,
+    engine: engineOf(req.engine),
   };
 }
 

@@ -25,6 +25,6 @@ export function requestStop(flag: SharedArrayBuffer): void {
 /** Runs a search on this thread. */
 export function runSearch(task: SearchTask, onProgress: (p: Progress) => void): SearchResult {
   const flag = new Int32Array(task.stop);
-  const solver = new PlacementSolver(task.encoded);
+  const solver = new PlacementSolver(task.encoded, task.options.eliteSize ?? 8);
   return solver.solve(task.options, { shouldStop: () => Atomics.load(flag, 0) !== 0, onProgress });
 }

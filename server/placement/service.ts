@@ -1,7 +1,7 @@
 import { space4aiSolution } from '../../adapters/space4ai/solution.js';
 import { InputError } from '../input-error.js';
 import type { SearchRunner } from '../pool.js';
-import type { PlacementMethod, Progress, StopReason } from '../wasm/placement-solver.js';
+import type { EngineParams, EngineStats, Progress, SearchMethod, StopReason } from '../wasm/placement-solver.js';
 import { nameDecision, resolveDecision } from './decision.js';
 import { decodeDecision, encodePlacement } from './encode.js';
 import { evaluatePlacement, type PlacementEvaluation } from './evaluate.js';
@@ -11,6 +11,9 @@ import { newStopFlag, type SearchTask } from './search-task.js';
 
 export const DEFAULT_SECONDS = 2;
 
+export type PlacementMethod = SearchMethod;
+export const PLACEMENT_METHODS: PlacementMethod[] = ['auto', 'rg+ls', 'rg', 'ls', 'ts', 'sa', 'pr'];
+
 export interface SolvePlacementInput {
   system: PlacementSystem;
   lambda?: number;
@@ -19,13 +22,18 @@ export interface SolvePlacementInput {
   seconds: number;
   /** 0 or absent: unlimited */
   iterations?: number;
+  /** stop after this long without a new best (absent: never) */
+  unimprovedSeconds?: number;
+  /** stop once a feasible solution costs at most this */
+  targetCost?: number;
   seed: number;
+  engine?: EngineParams & { eliteSize?: number };
 }
 
 export interface PlacementSolution {
   decision: PlacementDecision;
   evaluation: PlacementEvaluation;
-  stats: { method: PlacementMethod; seed: number; iterations: number; elapsedS: number; stopReason: StopReason };
+  stats: { method: PlacementMethod; seed: number; iterations: number; elapsedS: number; stopReason: StopReason; engine: EngineStats };
   /** the solution in the SPACE4AI layout */
   space4ai: Record<string, unknown>;
 }
@@ -53,7 +61,29 @@ export function checkSolveInput(input: SolvePlacementInput): void {
   if (!(Number.isInteger(input.seed) && input.seed >= 0 && input.seed <= Number.MAX_SAFE_INTEGER)) {
     throw new InputError('seed', input.seed, `must be an integer in 0..${Number.MAX_SAFE_INTEGER}`);
   }
+  if (input.unimprovedSeconds !== undefined && !(input.unimprovedSeconds > 0)) {
+    throw new InputError('budget.unimproved_seconds', input.unimprovedSeconds, 'must be > 0');
+  }
+  if (input.targetCost !== undefined && !Number.isFinite(input.targetCost)) throw new InputError('budget.target_cost', input.targetCost, 'must be a finite number');
+  checkEngine(input.engine ?? {});
 }
+
+/** Engine parameters: counts are whole and positive, rates in range. */
+function checkEngine(e: EngineParams & { eliteSize?: number }): void {
+  const whole: (keyof typeof e)[] = ['eliteSize', 'greedyIterations', 'kickMoves', 'tabuTenure', 'candidateList', 'saReheatAfter'];
+  for (const k of whole) {
+    const v = e[k];
+    if (v !== undefined && !(Number.isInteger(v) && (v as number) >= (k === 'kickMoves' ? 2 : 1) && (v as number) <= 1e9)) {
+      throw new InputError(`engine.${snake(k)}`, v, k === 'kickMoves' ? 'must be a whole number >= 2' : 'must be a whole number >= 1');
+    }
+  }
+  if (e.saStartTemperature !== undefined && !(e.saStartTemperature > 0 && Number.isFinite(e.saStartTemperature))) {
+    throw new InputError('engine.sa_start_temperature', e.saStartTemperature, 'must be > 0');
+  }
+  if (e.saAlpha !== undefined && !(e.saAlpha > 0 && e.saAlpha < 1)) throw new InputError('engine.sa_alpha', e.saAlpha, 'must be in (0, 1)');
+}
+
+const snake = (k: string) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
 /**
  * Solves a placement: index, encode, search on the runner, decode, and evaluate the result with the
@@ -69,10 +99,13 @@ export async function solvePlacement(
   const task: SearchTask = {
     encoded: encodePlacement(pb),
     options: {
+      ...input.engine,
       method: input.method,
       seed: input.seed,
       seconds: input.seconds,
       maxIterations: input.iterations ? input.iterations : undefined,
+      maxUnimprovedSeconds: input.unimprovedSeconds,
+      targetCost: input.targetCost,
     },
     stop: hooks.stop ?? newStopFlag(),
   };
@@ -92,7 +125,7 @@ export async function solvePlacement(
   return {
     decision,
     evaluation,
-    stats: { method: input.method, seed: input.seed, iterations: result.iterations, elapsedS: result.elapsedMs / 1000, stopReason: result.stopReason },
+    stats: { method: input.method, seed: input.seed, iterations: result.iterations, elapsedS: result.elapsedMs / 1000, stopReason: result.stopReason, engine: result.stats },
     space4ai: space4aiSolution(pb, decision, evaluation),
   };
 }

@@ -1,11 +1,15 @@
 import type { EncodedPlacement } from '../placement/encode.js';
 import { instantiateSolver, type HostHooks, type SolverBuild, type SolverExports } from './solver-module.js';
 
-export type PlacementMethod = 'rg' | 'ls' | 'rg+ls';
-const METHOD: Record<PlacementMethod, number> = { rg: 1, ls: 2, 'rg+ls': 3 };
+/** The wasm engines; see solver-wasm/engines/driver.ts. */
+export type SearchMethod = 'rg' | 'ls' | 'rg+ls' | 'ts' | 'sa' | 'pr' | 'auto';
+export const SEARCH_METHODS: SearchMethod[] = ['rg', 'ls', 'rg+ls', 'ts', 'sa', 'pr', 'auto'];
+const METHOD: Record<SearchMethod, number> = { rg: 1, ls: 2, 'rg+ls': 3, ts: 4, sa: 5, pr: 6, auto: 7 };
 
-export const PHASES = ['', 'construct', 'local_search', 'restart', 'done'] as const;
-export const STOP_REASONS = ['none', 'iterations', 'time', 'stopped', 'converged'] as const;
+export const PHASES = ['', 'construct', 'local_search', 'restart', 'done', 'tabu', 'annealing', 'relinking'] as const;
+export const STOP_REASONS = ['none', 'iterations', 'time', 'stopped', 'converged', 'unimproved', 'target'] as const;
+const STATS = ['movesEvaluated', 'restarts', 'relinkPaths', 'relinkImprovedBest', 'relinkEnteredElite', 'tabuAspirations', 'saAcceptedWorse', 'saReheats'] as const;
+export type EngineStats = Record<(typeof STATS)[number], number>;
 export type StopReason = (typeof STOP_REASONS)[number];
 
 /** A progress event: the best solution so far, its score, and where the search is. */
@@ -18,13 +22,37 @@ export interface Progress {
   best: WasmDecision;
 }
 
-export interface SearchOptions {
-  method: PlacementMethod;
+/** Engine parameters; an absent one takes its default (or is derived from the instance). */
+export interface EngineParams {
+  /** random greedy constructions before the improving engine starts (default 1000) */
+  greedyIterations?: number;
+  /** most random moves in a kick of the best solution (default 6) */
+  kickMoves?: number;
+  /** tabu tenure in steps (default: attributes / 8, within 5..20) */
+  tabuTenure?: number;
+  /** moves sampled per tabu step when the neighbourhood is larger (default 200) */
+  candidateList?: number;
+  /** annealing start temperature (default: from sampled uphill moves) */
+  saStartTemperature?: number;
+  saCooling?: 'geometric' | 'linear';
+  /** geometric cooling factor per temperature level (default 0.95) */
+  saAlpha?: number;
+  /** temperature levels without a new best before a reheat (default 30) */
+  saReheatAfter?: number;
+  prDirection?: 'forward' | 'backward' | 'mixed';
+}
+
+export interface SearchOptions extends EngineParams {
+  method: SearchMethod;
+  /** solutions kept in the elite set (default 8) */
+  eliteSize?: number;
   seed: number;
   seconds: number;
   maxIterations?: number;
-  /** constructions before local search starts (rg+ls) */
-  greedyIterations?: number;
+  /** stop after this long without a new best */
+  maxUnimprovedSeconds?: number;
+  /** stop once a feasible solution costs at most this */
+  targetCost?: number;
   reportEveryMs?: number;
 }
 
@@ -36,12 +64,33 @@ export interface WasmDecision {
 }
 
 export interface SearchResult extends WasmDecision {
+  stats: EngineStats;
   cost: number;
   infeasibility: number;
   iterations: number;
   elapsedMs: number;
   stopReason: StopReason;
 }
+
+/** The parameter array in the order of solver-wasm/engines/params.ts. */
+const PARAMS: ((o: SearchOptions) => number)[] = [
+  (o) => METHOD[o.method],
+  (o) => o.seed,
+  (o) => o.maxIterations ?? Infinity,
+  (o) => o.seconds * 1000,
+  (o) => o.reportEveryMs ?? 100,
+  (o) => o.greedyIterations ?? 1000,
+  (o) => o.kickMoves ?? 6,
+  (o) => (o.maxUnimprovedSeconds ?? Infinity) * 1000,
+  (o) => o.targetCost ?? -Infinity,
+  (o) => o.tabuTenure ?? 0,
+  (o) => o.candidateList ?? 0,
+  (o) => o.saStartTemperature ?? 0,
+  (o) => (o.saCooling === 'linear' ? 1 : 0),
+  (o) => o.saAlpha ?? 0.95,
+  (o) => o.saReheatAfter ?? 30,
+  (o) => ({ forward: 0, backward: 1, mixed: 2 })[o.prDirection ?? 'mixed'],
+];
 
 /** One placement instance loaded into a wasm instance: solve, or evaluate decisions written into it. */
 export class PlacementSolver {
@@ -70,12 +119,12 @@ export class PlacementSolver {
     this.shouldStop = hooks.shouldStop ?? (() => false);
     this.onProgress = hooks.onProgress ?? (() => {});
     try {
-      const reason = this.wasm.placementSolve(
-        METHOD[opts.method], opts.seed, opts.maxIterations ?? Infinity, opts.seconds * 1000,
-        opts.reportEveryMs ?? 100, opts.greedyIterations ?? 1000,
-      );
+      this.view(Float64Array, this.wasm.paramsPtr(), PARAMS.length).set(PARAMS.map((read) => read(opts)));
+      const reason = this.wasm.placementSolve();
+      const counters = this.view(Float64Array, this.wasm.statsPtr(), STATS.length);
       return {
         ...this.decision(),
+        stats: Object.fromEntries(STATS.map((k, i) => [k, counters[i]])) as EngineStats,
         cost: this.wasm.placementCost(),
         infeasibility: this.wasm.placementInfeasibility(),
         iterations: this.wasm.placementIterations(),

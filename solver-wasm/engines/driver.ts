@@ -1,100 +1,128 @@
-import { Budget, STOP_CONVERGED, STOP_NONE } from "../budget";
-import { Rng } from "../rng";
-import { Elite } from "./elite";
+import { STOP_CONVERGED, STOP_NONE } from "../budget";
+import { simulatedAnnealing } from "./annealing";
 import { localSearch } from "./local-search";
-import { better, Problem } from "./problem";
-
-export const METHOD_RG: i32 = 1;
-export const METHOD_LS: i32 = 2;
-export const METHOD_RG_LS: i32 = 3;
-
-export const PHASE_CONSTRUCT: i32 = 1;
-export const PHASE_LOCAL_SEARCH: i32 = 2;
-export const PHASE_RESTART: i32 = 3;
-export const PHASE_DONE: i32 = 4;
-
-/** Slot layout every problem provides: the best solution, a scratch slot, then the elite set. */
-export const SLOT_BEST: i32 = 0;
-export const SLOT_SCRATCH: i32 = 1;
-export const SLOT_ELITE: i32 = 2;
-
-/** Parameters of one solve; the host sets them before calling solve. */
-export class SolveParams {
-  method: i32 = METHOD_RG_LS;
-  seed: u64 = 1;
-  maxIterations: f64 = Infinity;
-  maxMillis: f64 = 2000;
-  reportEveryMs: f64 = 100;
-  eliteSize: i32 = 8;
-  /** constructions in the random-greedy phase before local search starts */
-  greedyIterations: i32 = 1000;
-  /** most random moves in a kick of the best solution */
-  kickMoves: i32 = 6;
-}
+import {
+  METHOD_AUTO, METHOD_LS, METHOD_PR, METHOD_RG, METHOD_RG_LS, METHOD_SA, METHOD_TS, SolveParams,
+} from "./params";
+import { relinkElite } from "./path-relinking";
+import { Problem } from "./problem";
+import {
+  PHASE_ANNEALING, PHASE_CONSTRUCT, PHASE_DONE, PHASE_LOCAL_SEARCH, PHASE_RELINKING, PHASE_RESTART, PHASE_TABU,
+  Search, SLOT_BEST, SLOT_SCRATCH, STAT_RESTARTS,
+} from "./search";
+import { tabuSearch } from "./tabu";
 
 /**
- * Random greedy into an elite set, local search from every elite member, then restarts
- * (construct + local search) while budget remains. The best solution ends current and in SLOT_BEST.
+ * Runs one solve with the chosen method. Every method starts with random greedy constructions
+ * into the elite set; the best solution ends current and in SLOT_BEST.
  */
-export function solve(pb: Problem, params: SolveParams): Budget {
-  const budget = new Budget(params.maxIterations, params.maxMillis, params.reportEveryMs);
-  const rng = new Rng(params.seed);
-  const elite = new Elite(pb, SLOT_ELITE, max(1, min(params.eliteSize, pb.slotCount() - SLOT_ELITE)));
+export function solve(pb: Problem, params: SolveParams): Search {
+  const s = new Search(pb, params);
+  const budget = s.budget;
   budget.phase = PHASE_CONSTRUCT;
-  pb.construct(rng);
-  pb.saveSlot(SLOT_BEST);
-  budget.improved(pb.cost(), pb.infeasibility());
-
-  if (params.method == METHOD_LS) {
+  pb.construct(s.rng);
+  s.elite.offer(SLOT_SCRATCH);
+  s.startBest();
+  const method = params.method;
+  if (method == METHOD_LS) {
     budget.phase = PHASE_LOCAL_SEARCH;
-    if (localSearch(pb, budget, false)) budget.reason = STOP_CONVERGED;
-    keepBest(pb, budget);
+    if (localSearch(s, false)) budget.reason = STOP_CONVERGED;
+    s.keepBest();
+  } else if (method == METHOD_RG) {
+    greedy(s, i32.MAX_VALUE);
   } else {
-    const greedyOnly = params.method == METHOD_RG;
-    let built = 0;
-    do {
-      if (built > 0) pb.construct(rng);
-      elite.offer(SLOT_SCRATCH);
-      keepBest(pb, budget);
-      built++;
-    } while (!budget.tick() && (greedyOnly || built < params.greedyIterations));
-
-    if (!greedyOnly) {
-      budget.phase = PHASE_LOCAL_SEARCH;
-      for (let i = 0; i < elite.size && budget.reason == STOP_NONE; i++) {
-        pb.loadSlot(elite.first + i);
-        localSearch(pb, budget, false);
-        keepBest(pb, budget);
+    greedy(s, params.greedyIterations);
+    if (method == METHOD_RG_LS) {
+      improveElite(s);
+      while (budget.reason == STOP_NONE) restart(s);
+    } else if (method == METHOD_TS) {
+      pb.loadSlot(SLOT_BEST);
+      const patience = max(100, 2 * pb.attributeCount());
+      while (budget.reason == STOP_NONE) {
+        budget.phase = PHASE_TABU;
+        tabuSearch(s, i32.MAX_VALUE, patience);
+        s.count(STAT_RESTARTS);
+        s.kick(2 + s.rng.below(params.kickMoves - 1));
       }
-      // Restarts alternate a fresh construction with a kick of the best (iterated local search).
-      budget.phase = PHASE_RESTART;
-      let restart = 0;
-      while (budget.reason == STOP_NONE && !budget.tick()) {
-        if (restart++ % 2 == 0) pb.construct(rng);
-        else perturb(pb, rng, 2 + rng.below(params.kickMoves - 1));
-        localSearch(pb, budget, false);
-        keepBest(pb, budget);
+    } else if (method == METHOD_SA) {
+      pb.loadSlot(SLOT_BEST);
+      budget.phase = PHASE_ANNEALING;
+      simulatedAnnealing(s);
+    } else if (method == METHOD_PR) {
+      improveElite(s);
+      while (budget.reason == STOP_NONE) {
+        budget.phase = PHASE_RELINKING;
+        relinkElite(s);
+        restart(s); // new material for the elite set between rounds
       }
+    } else if (method == METHOD_AUTO) {
+      auto(s);
     }
   }
   pb.loadSlot(SLOT_BEST);
   budget.finish(PHASE_DONE);
-  return budget;
+  return s;
 }
 
-/** Saves the current solution as the best if it beats it. */
-function keepBest(pb: Problem, budget: Budget): void {
-  if (!better(pb.infeasibility(), pb.cost(), pb.slotInfeasibility(SLOT_BEST), pb.slotCost(SLOT_BEST))) return;
-  pb.saveSlot(SLOT_BEST);
-  budget.improved(pb.cost(), pb.infeasibility());
+/** Random greedy constructions into the elite set. */
+function greedy(s: Search, count: i32): void {
+  let built = 1;
+  while (!s.budget.tick() && built < count) {
+    s.pb.construct(s.rng);
+    s.elite.offer(SLOT_SCRATCH);
+    s.keepBest();
+    built++;
+  }
 }
 
-/** Loads the best solution and applies k random moves to it. */
-function perturb(pb: Problem, rng: Rng, k: i32): void {
-  pb.loadSlot(SLOT_BEST);
-  for (let i = 0; i < k; i++) {
-    const n = pb.listMoves();
-    if (n == 0) return;
-    pb.applyMove(rng.below(n));
+/** Local search from every elite member, each result offered back. */
+function improveElite(s: Search): void {
+  const pb = s.pb;
+  s.budget.phase = PHASE_LOCAL_SEARCH;
+  const n = s.elite.size;
+  for (let i = 0; i < n && s.budget.reason == STOP_NONE; i++) {
+    pb.loadSlot(s.elite.first + i);
+    localSearch(s, false);
+    s.elite.offer(SLOT_SCRATCH);
+    s.keepBest();
+  }
+}
+
+/** One restart of iterated local search: a fresh construction or a kick of the best, alternately, then descent. */
+function restart(s: Search): void {
+  if (s.budget.tick()) return;
+  s.budget.phase = PHASE_RESTART;
+  const restarts = <i32>s.stats[STAT_RESTARTS];
+  s.count(STAT_RESTARTS);
+  if (restarts % 2 == 0) s.pb.construct(s.rng);
+  else s.kick(2 + s.rng.below(s.params.kickMoves - 1));
+  localSearch(s, false);
+  s.elite.offer(SLOT_SCRATCH);
+  s.keepBest();
+}
+
+/**
+ * The combined default: random greedy and local search on the elite set, then iterated local
+ * search, with a round of path relinking every 4 restarts and a tabu burst from the best every 8
+ * (the burst is longer on larger neighbourhoods).
+ */
+function auto(s: Search): void {
+  const pb = s.pb;
+  improveElite(s);
+  const burst = min(400, max(50, pb.attributeCount()));
+  let round = 0;
+  while (s.budget.reason == STOP_NONE) {
+    restart(s);
+    round++;
+    if (round % 4 == 0) {
+      s.budget.phase = PHASE_RELINKING;
+      relinkElite(s);
+    }
+    if (round % 8 == 0 && s.budget.reason == STOP_NONE) {
+      s.budget.phase = PHASE_TABU;
+      pb.loadSlot(SLOT_BEST);
+      tabuSearch(s, burst, burst);
+      s.elite.offer(SLOT_SCRATCH);
+    }
   }
 }

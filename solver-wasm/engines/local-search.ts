@@ -1,12 +1,14 @@
-import { Budget } from "../budget";
-import { better, Problem } from "./problem";
+import { better } from "./problem";
+import { Search, STAT_MOVES_EVALUATED } from "./search";
 
 /**
  * Descent from the current solution: best-improvement scans the whole neighbourhood each step,
  * first-improvement takes the first better move. Returns true at a local optimum, false if the
  * budget ran out first.
  */
-export function localSearch(pb: Problem, budget: Budget, firstImprovement: bool): bool {
+export function localSearch(s: Search, firstImprovement: bool): bool {
+  const pb = s.pb;
+  const budget = s.budget;
   while (true) {
     const n = pb.listMoves();
     let chosen = -1;
@@ -17,6 +19,7 @@ export function localSearch(pb: Problem, budget: Budget, firstImprovement: bool)
       const v = pb.infeasibility();
       const c = pb.cost();
       pb.undoMove();
+      s.count(STAT_MOVES_EVALUATED);
       if (better(v, c, bestViol, bestCost)) {
         chosen = m;
         bestViol = v;

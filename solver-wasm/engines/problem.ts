@@ -28,6 +28,12 @@ export abstract class Problem {
   abstract applyMove(m: i32): void;
   /** Reverts the last applied move. */
   abstract undoMove(): void;
+  /** Number of move attributes (what a tabu list forbids touching again). */
+  abstract attributeCount(): i32;
+  /** The attribute of listed move m: the decision variable it changes. */
+  abstract moveAttribute(m: i32): i32;
+  /** Lists moves that each set one variable of the current solution to its value in a slot; returns how many. */
+  abstract listMovesToward(slot: i32): i32;
 
   abstract slotCount(): i32;
   abstract saveSlot(slot: i32): void;

@@ -8,6 +8,7 @@ const MOVE_RESOURCE: i32 = 0; // partition a -> candidate b
 const MOVE_DEPLOYMENT: i32 = 1; // component a -> deployment b (resources completed greedily)
 const MOVE_MERGE: i32 = 2; // every partition on edge/VM resource a -> edge/VM resource b (a closes; in a's layer: a type change)
 const MOVE_COUNT: i32 = 3; // resource a: instances + b
+const MOVE_ADOPT: i32 = 4; // component a takes the deployment and candidates it has in slot b
 
 const UNDO_DEPLOYMENT: i32 = 0;
 const UNDO_CANDIDATE: i32 = 1;
@@ -462,6 +463,43 @@ export class PlacementProblem extends Problem {
     return -1;
   }
 
+  attributeCount(): i32 {
+    return this.d.P + this.d.C + 2 * this.d.R;
+  }
+
+  moveAttribute(m: i32): i32 {
+    const d = this.d;
+    const kind = this.moves[3 * m];
+    const a = this.moves[3 * m + 1];
+    if (kind == MOVE_RESOURCE) return a;
+    if (kind == MOVE_DEPLOYMENT || kind == MOVE_ADOPT) return d.P + a;
+    if (kind == MOVE_MERGE) return d.P + d.C + a;
+    return d.P + d.C + d.R + a;
+  }
+
+  listMovesToward(slot: i32): i32 {
+    const d = this.d;
+    const o = slot * (d.C + d.P + d.R);
+    let n = 0;
+    for (let c = 0; c < d.C; c++) {
+      const dp = this.dep[c];
+      if (dp != this.slotData[o + c]) {
+        n = this.addMove(n, MOVE_ADOPT, c, slot);
+        continue;
+      }
+      for (let p = d.depPartStart[dp]; p < d.depPartStart[dp + 1]; p++) {
+        const k = this.slotData[o + d.C + p];
+        if (this.cand[p] != k) n = this.addMove(n, MOVE_RESOURCE, p, k);
+      }
+    }
+    for (let r = 0; r < d.R; r++) {
+      const target = this.slotData[o + d.C + d.P + r];
+      if (this.use[r] > 0 && target > 0 && this.cnt[r] != target) n = this.addMove(n, MOVE_COUNT, r, target - this.cnt[r]);
+    }
+    this.moveCount = n;
+    return n;
+  }
+
   applyMove(m: i32): void {
     const d = this.d;
     const kind = this.moves[3 * m];
@@ -481,6 +519,8 @@ export class PlacementProblem extends Problem {
       this.fitCounts();
     } else if (kind == MOVE_DEPLOYMENT) {
       this.moveDeployment(a, b);
+    } else if (kind == MOVE_ADOPT) {
+      this.adoptDeployment(a, b);
     } else if (kind == MOVE_MERGE) {
       for (let c = 0; c < d.C; c++) {
         const dp = this.dep[c];
@@ -514,6 +554,24 @@ export class PlacementProblem extends Problem {
     for (let i = d.predStart[c]; i < d.predStart[c + 1]; i++) if (this.offEdge[d.predComp[i]]) fromCloud = true;
     this.completeDeployment(c, fromCloud, null);
     for (let p = d.depPartStart[x]; p < d.depPartStart[x + 1]; p++) this.dirtyRes[this.res(p)] = true;
+    this.refreshLoads();
+    this.fitCounts();
+  }
+
+  /** Component c takes its deployment and candidates from a slot. */
+  private adoptDeployment(c: i32, slot: i32): void {
+    const d = this.d;
+    const o = slot * (d.C + d.P + d.R);
+    const old = this.dep[c];
+    for (let p = d.depPartStart[old]; p < d.depPartStart[old + 1]; p++) this.dirtyRes[this.res(p)] = true;
+    this.log(UNDO_DEPLOYMENT, c, old);
+    const x = this.slotData[o + c];
+    this.dep[c] = x;
+    this.dirtyComp[c] = true;
+    for (let p = d.depPartStart[x]; p < d.depPartStart[x + 1]; p++) {
+      this.setCandidate(p, this.slotData[o + d.C + p]);
+      this.dirtyRes[this.res(p)] = true;
+    }
     this.refreshLoads();
     this.fitCounts();
   }
