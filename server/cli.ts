@@ -7,11 +7,11 @@ import { DEFAULT_ADDRESS, startServer } from './grpc/server.js';
 import { InputError } from './input-error.js';
 import type { PlacementEvaluation } from './placement/evaluate.js';
 import type { PlacementSystem, Profile } from './placement/model.js';
-import { DEFAULT_SECONDS, evaluateDecision, PLACEMENT_METHODS, solvePlacement, type PlacementMethod, type PlacementProgress, type SolvePlacementInput } from './placement/service.js';
+import { DEFAULT_SECONDS, evaluateDecision, NoSolutionError, PLACEMENT_METHODS, solvePlacement, type PlacementMethod, type PlacementProgress, type SolvePlacementInput } from './placement/service.js';
 import { inThreadRunner } from './pool.js';
 
 const USAGE = `usage:
-  copt solve placement SYSTEM.json [--lambda X] [--method auto|rg+ls|rg|ls|ts|sa|pr] [--seconds S]
+  copt solve placement SYSTEM.json [--lambda X] [--method auto|rg+ls|rg|ls|ts|sa|pr|exact] [--seconds S]
                                    [--iterations N] [--unimproved S] [--target COST] [--seed N]
                                    [--compat copt|space4ai-d|space4ai-r] [--out FILE] [--server HOST:PORT]
                                    [--summary] [--elite N] [--tenure N] [--candidates N] [--temperature T]
@@ -20,12 +20,15 @@ const USAGE = `usage:
   copt evaluate placement SYSTEM.json SOLUTION.json [--lambda X] [--compat ...]
   copt serve [--address HOST:PORT | --port N]`;
 
+/** gRPC status of an exact solve with no feasible placement to answer (exit code 1, as in this process). */
+const FAILED_PRECONDITION = 9;
+
 /** A failure to report as one line and exit code 2. */
 class UsageError extends Error {}
 
 const PROFILES: Profile[] = ['copt', 'space4ai-d', 'space4ai-r'];
 const COMPAT_ENUM: Record<Profile, string> = { copt: 'COMPAT_COPT', 'space4ai-d': 'COMPAT_SPACE4AI_D', 'space4ai-r': 'COMPAT_SPACE4AI_R' };
-const METHOD_ENUM: Record<PlacementMethod, string> = { rg: 'RG', ls: 'LS', 'rg+ls': 'RG_LS', ts: 'TS', sa: 'SA', pr: 'PR', auto: 'AUTO' };
+const METHOD_ENUM: Record<PlacementMethod, string> = { rg: 'RG', ls: 'LS', 'rg+ls': 'RG_LS', ts: 'TS', sa: 'SA', pr: 'PR', auto: 'AUTO', exact: 'EXACT' };
 const COOLING_ENUM = { geometric: 'SA_COOLING_GEOMETRIC', linear: 'SA_COOLING_LINEAR' } as const;
 const RELINK_ENUM = { forward: 'RELINK_FORWARD', backward: 'RELINK_BACKWARD', mixed: 'RELINK_MIXED' } as const;
 
@@ -46,9 +49,13 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`copt: ${err.message}\n`);
       return 2;
     }
+    if (err instanceof NoSolutionError) {
+      process.stderr.write(`copt: ${err.message}\n`);
+      return 1;
+    }
     if (isGrpcError(err)) {
       process.stderr.write(`copt: server: ${err.details}\n`);
-      return 2;
+      return err.code === FAILED_PRECONDITION ? 1 : 2;
     }
     throw err;
   }
@@ -142,6 +149,7 @@ async function solve(args: string[]): Promise<number> {
 
   let solution: Record<string, unknown>;
   let evaluation: PlacementEvaluation;
+  let stats: { method: string; stopReason: string; elapsedS: number; iterations: number; exactSolver?: string };
   let system: PlacementSystem | undefined;
   if (values.server) {
     const client = optimizerClient(values.server);
@@ -158,6 +166,7 @@ async function solve(args: string[]): Promise<number> {
       }, (p) => bar.update(p.phase, p.elapsedS, p.bestCost, p.feasible));
       solution = JSON.parse(msg.space4aiSolutionJson);
       evaluation = msg.evaluation;
+      stats = { ...msg.stats, iterations: Number(msg.stats.iterations) };
     } finally {
       client.close();
     }
@@ -168,9 +177,10 @@ async function solve(args: string[]): Promise<number> {
     });
     solution = result.space4ai;
     evaluation = result.evaluation;
+    stats = { ...result.stats, exactSolver: result.stats.exact?.solver };
   }
   bar.clear();
-  const text = values.summary ? summary(file, solution, evaluation) : JSON.stringify(solution, null, 2) + '\n';
+  const text = values.summary ? summary(file, solution, evaluation, stats) : JSON.stringify(solution, null, 2) + '\n';
   if (values.out) writeFileSync(values.out, text);
   else process.stdout.write(text);
   return 0;
@@ -219,7 +229,7 @@ async function serve(args: string[]): Promise<number> {
 }
 
 /** A human-readable account of a solution: placement, instances, cost, response times against limits. */
-function summary(file: string, solution: Record<string, any>, ev: PlacementEvaluation): string {
+function summary(file: string, solution: Record<string, any>, ev: PlacementEvaluation, stats: { method: string; stopReason: string; elapsedS: number; iterations: number; exactSolver?: string }): string {
   const lines = [`${file} at lambda ${solution.Lambda}`, ''];
   lines.push('placement:');
   for (const [c, entry] of Object.entries<any>(solution.components)) {
@@ -240,6 +250,8 @@ function summary(file: string, solution: Record<string, any>, ev: PlacementEvalu
   for (const c of ev.components) lines.push(`  ${c.component.padEnd(4)} ${c.responseTime.toFixed(4).padStart(10)}  <= ${Number.isFinite(c.limit) ? c.limit.toFixed(4) : 'none'}`);
   for (const p of ev.paths) lines.push(`  path ${p.path.padEnd(4)} ${p.responseTime.toFixed(4).padStart(10)}  <= ${p.limit.toFixed(4)}`);
   for (const v of ev.violations) lines.push(`  violated: ${v.message}`);
+  const solver = stats.exactSolver ? ` (${stats.exactSolver})` : '';
+  lines.push('', `search: ${stats.method}${solver}, ${stats.iterations} ${stats.exactSolver === 'milp' ? 'MILP rounds' : stats.exactSolver ? 'nodes' : 'iterations'} in ${stats.elapsedS.toFixed(2)} s, stopped: ${stats.stopReason}${stats.stopReason === 'optimal' ? ' (proven)' : ''}`);
   return lines.join('\n') + '\n';
 }
 

@@ -3,12 +3,15 @@ import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import { projectRoot } from './paths.js';
+import type { ExactResult } from './placement/exact/result.js';
+import { runExact, type ExactTask } from './placement/exact/solve.js';
 import { END, runSearch, type SearchTask } from './placement/search-task.js';
 import type { Progress, SearchResult } from './wasm/placement-solver.js';
 
 /** Runs searches somewhere: on worker threads (the server) or on this thread (the CLI). */
 export interface SearchRunner {
   run(task: SearchTask, onProgress: (p: Progress) => void): Promise<SearchResult>;
+  runExact(task: ExactTask): Promise<ExactResult>;
   close(): Promise<void>;
 }
 
@@ -41,6 +44,10 @@ export class WorkerPool implements SearchRunner {
     }
   }
 
+  runExact(task: ExactTask): Promise<ExactResult> {
+    return this.pool.run({ exact: task });
+  }
+
   async close(): Promise<void> {
     await this.pool.destroy();
   }
@@ -49,5 +56,6 @@ export class WorkerPool implements SearchRunner {
 /** Runs each search on the calling thread (progress callbacks arrive synchronously). */
 export const inThreadRunner: SearchRunner = {
   run: async (task, onProgress) => runSearch(task, onProgress),
+  runExact,
   close: async () => {},
 };

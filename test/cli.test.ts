@@ -57,6 +57,16 @@ describe('copt solve/evaluate placement', () => {
     expect(feasible).toBe(80);
   }, 300_000);
 
+  it('--method exact prints the proven optimum of a small instance', async () => {
+    const dir = join(import.meta.dirname, '..', 'instances', 'placement', 'small');
+    const o = JSON.parse(readFileSync(join(dir, 'optima.json'), 'utf8')).instances[4];
+    const solved = await copt('solve', 'placement', join(dir, o.instance), '--method', 'exact', '--seconds', '20');
+    expect(solved.code, solved.stderr).toBe(0);
+    expect(Number(JSON.parse(solved.stdout).total_cost)).toBeCloseTo(o.optimum, 9);
+    const summary = await copt('solve', 'placement', join(dir, o.instance), '--method', 'exact', '--summary');
+    expect(summary.stdout).toMatch(/search: exact \(enumeration\), \d+ nodes in [\d.]+ s, stopped: optimal \(proven\)/);
+  });
+
   it('reports bad input on one line naming the file, the field and the value, exit code 2', async () => {
     const d = JSON.parse(readFileSync(files[0], 'utf8'));
     d.Lambda = -3;
@@ -65,7 +75,7 @@ describe('copt solve/evaluate placement', () => {
     const r = await copt('solve', 'placement', bad);
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(`copt: ${bad}: lambda = -3: must be > 0\n`);
-    expect((await copt('solve', 'placement', files[0], '--method', 'magic')).stderr).toMatch(/^copt: --method magic: must be one of auto, rg\+ls, rg, ls, ts, sa, pr\n$/);
+    expect((await copt('solve', 'placement', files[0], '--method', 'magic')).stderr).toMatch(/^copt: --method magic: must be one of auto, rg\+ls, rg, ls, ts, sa, pr, exact\n$/);
     expect((await copt('evaluate', 'placement', files[0], bad)).stderr).toMatch(new RegExp(`^copt: ${bad}: components`));
     expect((await copt('solve', 'placement', join(tmp, 'missing.json'))).stderr).toMatch(/cannot read .*missing\.json: ENOENT/);
     expect((await copt('frobnicate')).code).toBe(2);

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
@@ -114,6 +115,21 @@ describe('gRPC Optimizer over a socket', () => {
     const events: Msg[] = [];
     const streamed = await solveOverStream(client, request({ budget: { seconds: 60 } }), (p) => events.push(p), new Date(Date.now() + 1500));
     expect(streamed.stats.stopReason).toBe('time');
+  });
+
+  it('EXACT proves the optimum on a worker thread (MILP, enumeration) and says when there is no feasible placement', async () => {
+    const smallDir = join(import.meta.dirname, '..', 'instances', 'placement', 'small');
+    const optima: Msg[] = JSON.parse(readFileSync(join(smallDir, 'optima.json'), 'utf8')).instances;
+    for (const o of [optima.find((x) => x.linear)!, optima.find((x) => !x.linear)!]) {
+      const res = await unary('SolvePlacement', { space4aiJson: readFileSync(join(smallDir, o.instance), 'utf8'), method: 'EXACT', budget: { seconds: 20 } });
+      expect(res.stats).toMatchObject({ method: 'exact', stopReason: 'optimal', provenOptimal: true, exactSolver: o.linear ? 'milp' : 'enumeration' });
+      expect(res.evaluation.totalCost).toBeCloseTo(o.optimum, 9);
+    }
+    const impossible = structuredClone(system);
+    for (const c of impossible.components) c.localResTime = 1e-6;
+    const err = await failure(unary('SolvePlacement', { ...request({ method: 'EXACT' }), space4aiJson: undefined, system: impossible }));
+    expect(err.code).toBe(grpc.status.FAILED_PRECONDITION);
+    expect(err.details).toBe('no feasible placement exists (proven by enumeration)');
   });
 
   it('bad input is INVALID_ARGUMENT naming the field and the value', async () => {

@@ -12,7 +12,7 @@ const PROFILE: Record<string, Profile> = {
   COMPAT_UNSPECIFIED: 'copt', COMPAT_COPT: 'copt', COMPAT_SPACE4AI_D: 'space4ai-d', COMPAT_SPACE4AI_R: 'space4ai-r',
 };
 const METHOD: Record<string, PlacementMethod> = {
-  PLACEMENT_METHOD_UNSPECIFIED: 'auto', RG: 'rg', LS: 'ls', RG_LS: 'rg+ls', TS: 'ts', SA: 'sa', PR: 'pr', AUTO: 'auto',
+  PLACEMENT_METHOD_UNSPECIFIED: 'auto', RG: 'rg', LS: 'ls', RG_LS: 'rg+ls', TS: 'ts', SA: 'sa', PR: 'pr', AUTO: 'auto', EXACT: 'exact',
 };
 const COOLING: Record<string, EngineParams['saCooling']> = { SA_COOLING_UNSPECIFIED: undefined, SA_COOLING_GEOMETRIC: 'geometric', SA_COOLING_LINEAR: 'linear' };
 const RELINK: Record<string, EngineParams['prDirection']> = {
@@ -85,7 +85,7 @@ export function solutionMessage(s: PlacementSolution): Msg {
   return {
     decision: s.decision,
     evaluation: s.evaluation,
-    stats: s.stats,
+    stats: { ...s.stats, provenOptimal: s.stats.exact?.provenOptimal ?? false, exactSolver: s.stats.exact?.solver ?? '' },
     space4aiSolutionJson: JSON.stringify(s.space4ai),
   };
 }

@@ -2,7 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
 import { InputError } from '../input-error.js';
-import { evaluateDecision, solvePlacement, type PlacementProgress, type SolvePlacementInput } from '../placement/service.js';
+import { evaluateDecision, NoSolutionError, solvePlacement, type PlacementProgress, type SolvePlacementInput } from '../placement/service.js';
 import { newStopFlag, requestStop } from '../placement/search-task.js';
 import { WorkerPool, type SearchRunner } from '../pool.js';
 import { loadContract, optimizerService } from './contract.js';
@@ -90,13 +90,14 @@ function answer(done: grpc.sendUnaryData<any>, work: () => Promise<unknown>): vo
   work().then((value) => done(null, value), (err) => done(asStatus(err)));
 }
 
-/** InputError -> INVALID_ARGUMENT naming the field; anything else is INTERNAL. */
+/** InputError -> INVALID_ARGUMENT naming the field; no feasible placement to answer -> FAILED_PRECONDITION; anything else is INTERNAL. */
 function asStatus(err: unknown): Partial<grpc.StatusObject> {
   if (err instanceof InputError) {
     const metadata = new grpc.Metadata();
     metadata.set('field', err.path);
     return { code: grpc.status.INVALID_ARGUMENT, details: err.message, metadata };
   }
+  if (err instanceof NoSolutionError) return { code: grpc.status.FAILED_PRECONDITION, details: err.message };
   console.error('copt: internal error:', err);
   return { code: grpc.status.INTERNAL, details: err instanceof Error ? err.message : String(err) };
 }

@@ -92,67 +92,28 @@ export function evaluatePlacement(problem: IndexedProblem, d: IndexDecision): Pl
     totalCost += c;
   }
 
-  const partTime = (p: number): number => {
-    const r = d.resource[p];
-    if (res[r].kind === 'FAAS') return cand(p).time;
-    return utilization[r] >= 1 ? Infinity : cand(p).time / (1 - utilization[r]);
-  };
-  const delay = (p: number, q: number, size: number): number => {
-    const a = d.resource[p];
-    const b = d.resource[q];
-    if (a === b) return 0;
-    let best = Infinity;
-    for (const l of problem.links[res[a].layer * problem.layers.length + res[b].layer]) best = Math.min(best, l.accessDelay + size / l.bandwidth);
-    return best;
-  };
-
+  const times: TimeContext = { problem, d, utilization };
   const compTime: number[] = [];
   const components = problem.components.map((comp, ci) => {
-    const chain = comp.deployments[d.deployment[ci]].partitions;
-    let t = 0;
-    const partitions = chain.map((p, i) => {
-      const own = partTime(p);
-      t += i === 0 ? own : parts[p].reach * (own + delay(chain[i - 1], p, parts[chain[i - 1]].dataToNext));
-      return { partition: parts[p].name, resource: res[d.resource[p]].name, responseTime: own };
-    });
+    const t = componentTime(times, ci);
     compTime.push(t);
     if (t > comp.localLimit * (1 + TIME_TOLERANCE)) {
       violate('local_response_time', comp.name, t, comp.localLimit, Number.isFinite(t) ? t / comp.localLimit - 1 : 1,
         `component ${comp.name} responds in ${t} s, limit ${comp.localLimit} s`);
     }
+    const partitions = comp.deployments[d.deployment[ci]].partitions.map((p) =>
+      ({ partition: parts[p].name, resource: res[d.resource[p]].name, responseTime: partitionTime(times, p) }));
     return { component: comp.name, responseTime: t, limit: comp.localLimit, partitions };
   });
 
   const paths = problem.paths.map((path) => {
-    let t = 0;
-    path.components.forEach((c, k) => {
-      t += compTime[c];
-      if (k + 1 < path.components.length) t += transfer(c, path.components[k + 1]);
-    });
+    const t = pathTime(times, compTime, path);
     if (t > path.limit * (1 + TIME_TOLERANCE)) {
       violate('global_response_time', path.name, t, path.limit, Number.isFinite(t) ? t / path.limit - 1 : 1,
         `path ${path.name} (${path.components.map((c) => problem.components[c].name).join(' -> ')}) responds in ${t} s, limit ${path.limit} s`);
     }
     return { path: path.name, responseTime: t, limit: path.limit };
   });
-
-  function transfer(c: number, n: number): number {
-    const chain = problem.components[c].deployments[d.deployment[c]].partitions;
-    const first = problem.components[n].deployments[d.deployment[n]].partitions[0];
-    const size = parts[chain[chain.length - 1]].dataToComponent.get(n) ?? 0;
-    let reach = 1;
-    let t = 0;
-    chain.forEach((p, i) => {
-      const moves = d.resource[p] !== d.resource[first];
-      if (i === chain.length - 1) {
-        if (moves) t += reach * delay(p, first, size);
-        return;
-      }
-      if (moves) t += reach * parts[p].earlyExit * delay(p, first, size);
-      if (moves || !semantics.pathReachQuirk) reach *= 1 - parts[p].earlyExit;
-    });
-    return t;
-  }
 
   // No return to the edge: once a request has left the edge it stays in the cloud.
   const offEdge = problem.components.map((comp, ci) =>
@@ -185,4 +146,77 @@ export function evaluatePlacement(problem: IndexedProblem, d: IndexDecision): Pl
     })),
     violations,
   };
+}
+
+/** What response times depend on besides the problem: the decision and each edge/VM resource's utilization. */
+export interface TimeContext {
+  problem: IndexedProblem;
+  d: IndexDecision;
+  utilization: number[];
+}
+
+const candidateOf = (x: TimeContext, p: number) => x.problem.partitions[p].candidates.find((c) => c.resource === x.d.resource[p])!;
+
+/** A partition's response time on its resource: the FaaS time, or D / (1 - U) on an edge/VM cluster. */
+export function partitionTime(x: TimeContext, p: number): number {
+  const r = x.d.resource[p];
+  const time = candidateOf(x, p).time;
+  if (x.problem.resources[r].kind === 'FAAS') return time;
+  return x.utilization[r] >= 1 ? Infinity : time / (1 - x.utilization[r]);
+}
+
+/** Network delay of `size` data from partition p's resource to q's: none on the same resource, else the best domain. */
+function delay(x: TimeContext, p: number, q: number, size: number): number {
+  const { problem, d } = x;
+  const a = d.resource[p];
+  const b = d.resource[q];
+  if (a === b) return 0;
+  let best = Infinity;
+  for (const l of problem.links[problem.resources[a].layer * problem.layers.length + problem.resources[b].layer]) {
+    best = Math.min(best, l.accessDelay + size / l.bandwidth);
+  }
+  return best;
+}
+
+/** A component's response time: its chain of partitions, each weighted by the probability of reaching it. */
+export function componentTime(x: TimeContext, ci: number): number {
+  const parts = x.problem.partitions;
+  const chain = x.problem.components[ci].deployments[x.d.deployment[ci]].partitions;
+  let t = 0;
+  chain.forEach((p, i) => {
+    const own = partitionTime(x, p);
+    t += i === 0 ? own : parts[p].reach * (own + delay(x, chain[i - 1], p, parts[chain[i - 1]].dataToNext));
+  });
+  return t;
+}
+
+/** A path's response time: its components' times and the transfers between consecutive ones. */
+export function pathTime(x: TimeContext, compTime: number[], path: { components: number[] }): number {
+  let t = 0;
+  path.components.forEach((c, k) => {
+    t += compTime[c];
+    if (k + 1 < path.components.length) t += transfer(x, c, path.components[k + 1]);
+  });
+  return t;
+}
+
+/** Expected transfer time from component c to its successor n: early exits leave from their own partition. */
+function transfer(x: TimeContext, c: number, n: number): number {
+  const { problem, d } = x;
+  const parts = problem.partitions;
+  const chain = problem.components[c].deployments[d.deployment[c]].partitions;
+  const first = problem.components[n].deployments[d.deployment[n]].partitions[0];
+  const size = parts[chain[chain.length - 1]].dataToComponent.get(n) ?? 0;
+  let reach = 1;
+  let t = 0;
+  chain.forEach((p, i) => {
+    const moves = d.resource[p] !== d.resource[first];
+    if (i === chain.length - 1) {
+      if (moves) t += reach * delay(x, p, first, size);
+      return;
+    }
+    if (moves) t += reach * parts[p].earlyExit * delay(x, p, first, size);
+    if (moves || !problem.semantics.pathReachQuirk) reach *= 1 - parts[p].earlyExit;
+  });
+  return t;
 }

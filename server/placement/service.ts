@@ -2,7 +2,8 @@ import { space4aiSolution } from '../../adapters/space4ai/solution.js';
 import { InputError } from '../input-error.js';
 import type { SearchRunner } from '../pool.js';
 import type { EngineParams, EngineStats, Progress, SearchMethod, StopReason } from '../wasm/placement-solver.js';
-import { nameDecision, resolveDecision } from './decision.js';
+import { nameDecision, resolveDecision, type IndexDecision } from './decision.js';
+import type { ExactMethod } from './exact/result.js';
 import { decodeDecision, encodePlacement } from './encode.js';
 import { evaluatePlacement, type PlacementEvaluation } from './evaluate.js';
 import type { PlacementDecision, PlacementSystem, Profile } from './model.js';
@@ -11,8 +12,13 @@ import { newStopFlag, type SearchTask } from './search-task.js';
 
 export const DEFAULT_SECONDS = 2;
 
-export type PlacementMethod = SearchMethod;
-export const PLACEMENT_METHODS: PlacementMethod[] = ['auto', 'rg+ls', 'rg', 'ls', 'ts', 'sa', 'pr'];
+export type PlacementMethod = SearchMethod | 'exact';
+export const PLACEMENT_METHODS: PlacementMethod[] = ['auto', 'rg+ls', 'rg', 'ls', 'ts', 'sa', 'pr', 'exact'];
+
+/** An exact solve that has no feasible placement to answer: none exists, or none was found in time. */
+export class NoSolutionError extends Error {
+  override name = 'NoSolutionError';
+}
 
 export interface SolvePlacementInput {
   system: PlacementSystem;
@@ -33,7 +39,11 @@ export interface SolvePlacementInput {
 export interface PlacementSolution {
   decision: PlacementDecision;
   evaluation: PlacementEvaluation;
-  stats: { method: PlacementMethod; seed: number; iterations: number; elapsedS: number; stopReason: StopReason; engine: EngineStats };
+  stats: {
+    method: PlacementMethod; seed: number; iterations: number; elapsedS: number; stopReason: StopReason | 'optimal'; engine: EngineStats;
+    /** method exact only: which exact solver ran, and whether it proved the answer optimal */
+    exact?: { solver: ExactMethod; provenOptimal: boolean };
+  };
   /** the solution in the SPACE4AI layout */
   space4ai: Record<string, unknown>;
 }
@@ -96,6 +106,7 @@ export async function solvePlacement(
 ): Promise<PlacementSolution> {
   checkSolveInput(input);
   const pb = indexProblem(input.system, input.profile, input.lambda);
+  if (input.method === 'exact') return solveExactly(input, pb, runner, hooks.stop ?? newStopFlag());
   const task: SearchTask = {
     encoded: encodePlacement(pb),
     options: {
@@ -120,14 +131,38 @@ export async function solvePlacement(
     decision: nameDecision(pb, decodeDecision(pb, p.best.dep, p.best.cand, p.best.cnt)),
   }));
   const index = decodeDecision(pb, result.dep, result.cand, result.cnt);
+  return answer(pb, index, { method: input.method, seed: input.seed, iterations: result.iterations, elapsedS: result.elapsedMs / 1000, stopReason: result.stopReason, engine: result.stats });
+}
+
+const NO_ENGINE: EngineStats = {
+  movesEvaluated: 0, restarts: 0, relinkPaths: 0, relinkImprovedBest: 0, relinkEnteredElite: 0, tabuAspirations: 0, saAcceptedWorse: 0, saReheats: 0,
+};
+
+/** Method exact: the MILP or enumeration on the runner, within the time budget; iterations count its nodes. */
+async function solveExactly(input: SolvePlacementInput, pb: IndexedProblem, runner: SearchRunner, stop: SharedArrayBuffer): Promise<PlacementSolution> {
+  // Enumeration starts from what auto finds in a tenth of the budget (at most a second), so that
+  // an unfinished enumeration still answers well; the MILP ignores it.
+  const warmSeconds = Math.min(1, input.seconds / 10);
+  const warmStart: SearchTask = { encoded: encodePlacement(pb), options: { method: 'auto', seed: input.seed, seconds: warmSeconds }, stop };
+  const result = await runner.runExact({ problem: pb, seconds: input.seconds, stop, warmStart });
+  const stopped = Atomics.load(new Int32Array(stop), 0) !== 0;
+  if (!result.decision) {
+    throw new NoSolutionError(result.proven
+      ? `no feasible placement exists (proven by ${result.method})`
+      : `the exact search (${result.method}) found no feasible placement in ${input.seconds} s; give it more time or use method auto`);
+  }
+  return answer(pb, result.decision, {
+    method: 'exact', seed: input.seed, iterations: result.nodes, elapsedS: result.elapsedS,
+    stopReason: result.proven ? 'optimal' : stopped ? 'stopped' : 'time', engine: NO_ENGINE,
+    exact: { solver: result.method, provenOptimal: result.proven },
+  });
+}
+
+/** A solution from an index decision: named, evaluated by the TypeScript evaluator, and in the SPACE4AI layout. */
+function answer(pb: IndexedProblem, index: IndexDecision, stats: PlacementSolution['stats']): PlacementSolution {
   const decision = nameDecision(pb, index);
   const evaluation = evaluatePlacement(pb, index);
-  return {
-    decision,
-    evaluation,
-    stats: { method: input.method, seed: input.seed, iterations: result.iterations, elapsedS: result.elapsedMs / 1000, stopReason: result.stopReason, engine: result.stats },
-    space4ai: space4aiSolution(pb, decision, evaluation),
-  };
+  return { decision, evaluation, stats, space4ai: space4aiSolution(pb, decision, evaluation) };
 }
 
 /** Evaluates a named decision against a system. */
