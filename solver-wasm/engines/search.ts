@@ -35,12 +35,15 @@ export class Search {
   readonly rng: Rng;
   readonly elite: Elite;
   readonly stats: StaticArray<f64> = new StaticArray<f64>(STAT_COUNT);
+  /** tabu search's list (the step until which each attribute is tabu), allocated once: the runtime never frees */
+  readonly tabuUntil: StaticArray<i32>;
 
   constructor(public pb: Problem, public params: SolveParams) {
     const budget = new Budget(params.maxIterations, params.maxMillis, params.reportEveryMs);
     this.budget = budget;
     this.rng = new Rng(params.seed);
     this.elite = new Elite(pb, SLOT_ELITE, max(1, pb.slotCount() - SLOT_ELITE));
+    this.tabuUntil = new StaticArray<i32>(pb.attributeCount());
     budget.maxUnimprovedMs = params.maxUnimprovedMs;
     budget.targetCost = params.targetCost;
   }

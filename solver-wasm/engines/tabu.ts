@@ -11,7 +11,8 @@ export function tabuSearch(s: Search, steps: i32, patience: i32): i32 {
   const pb = s.pb;
   const budget = s.budget;
   const attrs = pb.attributeCount();
-  const tabuUntil = new StaticArray<i32>(attrs);
+  const tabuUntil = s.tabuUntil;
+  for (let a = 0; a < attrs; a++) tabuUntil[a] = 0;
   const tenure = s.params.tabuTenure > 0 ? s.params.tabuTenure : min(20, max(5, attrs / 8));
   const sample = s.params.candidateList > 0 ? s.params.candidateList : 200;
   let sinceBest = 0;

@@ -61,6 +61,7 @@ export class PlacementProblem extends Problem {
   // Full-recompute assertion mode: every move is checked against a fresh evaluation.
   assertMode: bool = false;
   assertFailures: i32 = 0;
+  private assertTimes: StaticArray<f64>;
 
   // Solution slots: deployment, candidate and count arrays back to back, plus cost and infeasibility.
   slots: i32;
@@ -99,6 +100,7 @@ export class PlacementProblem extends Problem {
     this.slots = slots;
     this.slotData = new StaticArray<i32>(slots * (d.C + d.P + d.R));
     this.slotScore = new StaticArray<f64>(2 * slots);
+    this.assertTimes = new StaticArray<f64>(d.C);
     // Start from each component's first deployment and each partition's first candidate.
     for (let c = 0; c < d.C; c++) this.dep[c] = d.compDepStart[c];
     for (let p = 0; p < d.P; p++) this.cand[p] = d.partCandStart[p];
@@ -622,7 +624,7 @@ export class PlacementProblem extends Problem {
     const cost = this.totalCost;
     const viol = this.totalViol;
     const d = this.d;
-    const times = new StaticArray<f64>(d.C);
+    const times = this.assertTimes;
     for (let c = 0; c < d.C; c++) times[c] = this.compTime[c];
     this.evaluateFull();
     let ok = close(cost, this.totalCost) && close(viol, this.totalViol);
