@@ -1,10 +1,10 @@
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import { parseSpace4aiSystem } from '../adapters/space4ai/system.js';
 import { projectRoot } from '../server/paths.js';
 import { solvePlacement, type PlacementMethod } from '../server/placement/service.js';
 import { inThreadRunner } from '../server/pool.js';
+import { geomean, referenceInstances } from './reference-instances.js';
 
 interface Row {
   instance: string;
@@ -26,23 +26,15 @@ export async function benchPlacement(argv: string[]): Promise<void> {
   const seed = Number(values.seed);
   const method = values.method as PlacementMethod;
   const root = projectRoot();
-  const refRoot = join(root, 'instances', 'space4ai', 'reference-solutions');
   const rows: Row[] = [];
-  for (const set of readdirSync(refRoot).sort()) {
-    for (const size of readdirSync(join(refRoot, set)).sort((a, b) => parseInt(a) - parseInt(b))) {
-      for (const ins of readdirSync(join(refRoot, set, size)).sort((a, b) => parseInt(a.slice(3)) - parseInt(b.slice(3)))) {
-        const dir = join(refRoot, set, size, ins);
-        const system = parseSpace4aiSystem(readFileSync(join(dir, 'system_description.json'), 'utf8'));
-        const reference = Number(JSON.parse(readFileSync(join(dir, 'best_sol_1.8.json'), 'utf8')).total_cost);
-        const t0 = performance.now();
-        const res = await solvePlacement({ system, lambda: 1.8, profile: 'space4ai-d', method, seconds, seed }, inThreadRunner);
-        const wallS = (performance.now() - t0) / 1000;
-        const cost = res.evaluation.totalCost;
-        const row = { instance: `${set}/${size}/${ins}`, cost, feasible: res.evaluation.feasible, wallS, iterations: res.stats.iterations, reference, ratio: cost / reference };
-        rows.push(row);
-        console.log(`#${rows.length} ${row.instance} ${wallS.toFixed(2)}s ours:${cost.toFixed(4)} ref:${reference.toFixed(4)} ratio:${row.ratio.toFixed(4)}${row.feasible ? '' : ' INFEASIBLE'}`);
-      }
-    }
+  for (const { name, system, reference } of referenceInstances()) {
+    const t0 = performance.now();
+    const res = await solvePlacement({ system, lambda: 1.8, profile: 'space4ai-d', method, seconds, seed }, inThreadRunner);
+    const wallS = (performance.now() - t0) / 1000;
+    const cost = res.evaluation.totalCost;
+    const row = { instance: name, cost, feasible: res.evaluation.feasible, wallS, iterations: res.stats.iterations, reference, ratio: cost / reference };
+    rows.push(row);
+    console.log(`#${rows.length} ${row.instance} ${wallS.toFixed(2)}s ours:${cost.toFixed(4)} ref:${reference.toFixed(4)} ratio:${row.ratio.toFixed(4)}${row.feasible ? '' : ' INFEASIBLE'}`);
   }
   const atMost = rows.filter((r) => r.feasible && r.cost <= r.reference * (1 + 1e-9)).length;
   const summary = {
@@ -55,7 +47,7 @@ export async function benchPlacement(argv: string[]): Promise<void> {
     oursAtMostReference: atMost,
     shareAtMostReference: atMost / rows.length,
     infeasible: rows.filter((r) => !r.feasible).length,
-    geomeanRatio: Math.exp(rows.reduce((a, r) => a + Math.log(r.ratio), 0) / rows.length),
+    geomeanRatio: geomean(rows.map((r) => r.ratio)),
     maxWallS: Math.max(...rows.map((r) => r.wallS)),
     node: process.version,
     date: new Date().toISOString(),

@@ -1,9 +1,11 @@
+import { benchEngines } from './engines.js';
 import { benchPlacement } from './placement.js';
 import { benchPlacementCli } from './placement-cli.js';
 
 const BENCHES: Record<string, (args: string[]) => Promise<void>> = {
   placement: benchPlacement,
   'placement-cli': benchPlacementCli,
+  engines: benchEngines,
 };
 
 const [name, ...args] = process.argv.slice(2);
