@@ -1,4 +1,5 @@
 import { InputError } from '../input-error.js';
+import { list, nonNegative, num, object, positive, str, unique } from '../fields.js';
 import { topologicalOrder } from './dag.js';
 import type {
   Candidate, Component, DagEdge, Deployment, GlobalConstraint, NetworkDomain, Partition,
@@ -41,55 +42,12 @@ export function validateSystem(raw: unknown): PlacementSystem {
   return system;
 }
 
-type Obj = Record<string, unknown>;
-
-function object(v: unknown, path: string): Obj {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new InputError(path, v, 'must be an object');
-  return v as Obj;
-}
-
-function list(v: unknown, path: string): unknown[] {
-  if (v === undefined || v === null) return [];
-  if (!Array.isArray(v)) throw new InputError(path, v, 'must be a list');
-  return v;
-}
-
-function str(v: unknown, path: string): string {
-  if (typeof v !== 'string' || v.length === 0) throw new InputError(path, v, 'must be a non-empty string');
-  return v;
-}
-
-function num(v: unknown, path: string): number {
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new InputError(path, v, 'must be a finite number');
-  return v;
-}
-
-function positive(v: unknown, path: string): number {
-  const x = num(v, path);
-  if (!(x > 0)) throw new InputError(path, v, 'must be > 0');
-  return x;
-}
-
-function nonNegative(v: unknown, path: string): number {
-  const x = num(v, path);
-  if (x < 0) throw new InputError(path, v, 'must be >= 0');
-  return x;
-}
-
 function probability(v: unknown, path: string, upper: 'open' | 'closed'): number {
   const x = num(v ?? 0, path);
   if (x < 0 || (upper === 'open' ? x >= 1 : x > 1)) {
     throw new InputError(path, v, upper === 'open' ? 'must be in [0, 1)' : 'must be in [0, 1]');
   }
   return x;
-}
-
-function unique(names: string[], path: string, field: string): void {
-  const seen = new Set<string>();
-  for (const n of names) {
-    if (seen.has(n)) throw new InputError(`${path}.${n}.${field}`, n, 'is used twice; names must be unique');
-    seen.add(n);
-  }
 }
 
 const KINDS: ResourceKind[] = ['EDGE', 'VM', 'FAAS'];

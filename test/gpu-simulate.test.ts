@@ -1,0 +1,112 @@
+import { describe, expect, it } from 'vitest';
+import { baselineScheduler } from '../server/gpu/baselines.js';
+import { auditLog } from '../server/gpu/event-log.js';
+import type { GpuInstance } from '../server/gpu/model.js';
+import { simulate, type Scheduler } from '../server/gpu/simulate.js';
+import { validateGpuInstance } from '../server/gpu/validate.js';
+
+/** One VM type with 2 GPUs at 3.6 $/h (0.001 $/s); A: 100 s on 1 GPU, due at 50; B arrives at 10, 20 s, due at 100. */
+function twoJobs(maxNodes: number): GpuInstance {
+  return validateGpuInstance({
+    name: 'two jobs', maxNodes,
+    vmTypes: [{ name: 'V2', gpuType: 'G', gpus: 2, pricePerHour: 3.6 }],
+    jobs: [
+      { id: 'A', submission: 0, deadline: 50, weight: 1, times: [{ gpuType: 'G', gpus: 1, seconds: 100 }, { gpuType: 'G', gpus: 2, seconds: 60 }] },
+      { id: 'B', submission: 10, deadline: 100, weight: 2, times: [{ gpuType: 'G', gpus: 1, seconds: 20 }] },
+    ],
+  });
+}
+
+const close = (a: number, b: number) => Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b));
+
+function expectAudited(instance: GpuInstance, r: ReturnType<typeof simulate>) {
+  const audit = auditLog(instance, r.log);
+  expect(audit.problems).toEqual([]);
+  expect(close(audit.vmCost, r.vmCost), `vm ${audit.vmCost} vs ${r.vmCost}`).toBe(true);
+  expect(close(audit.tardinessCost, r.tardinessCost)).toBe(true);
+  expect(close(audit.totalTardinessS, r.totalTardinessS)).toBe(true);
+}
+
+describe('GPU simulator, by hand', () => {
+  it('FIFO with two nodes: each job on its own VM, costs as computed by hand', () => {
+    const inst = twoJobs(2);
+    const r = simulate(inst, baselineScheduler('fifo'));
+    // A takes its cheapest configuration (the deadline is out of reach: the fastest, 2 GPUs, 60 s)
+    expect(r.log.filter((e) => e.kind === 'finish')).toEqual([{ t: 30, kind: 'finish', job: 1 }, { t: 60, kind: 'finish', job: 0 }]);
+    expect(close(r.vmCost, 0.06 + 0.02)).toBe(true);
+    expect(close(r.tardinessCost, 10)).toBe(true);
+    expect(close(r.totalCost, 10.08)).toBe(true);
+    expect(r.lateJobs).toBe(1);
+    expectAudited(inst, r);
+  });
+
+  it('FIFO with one node: B waits for A, and the node stays open in between', () => {
+    const inst = twoJobs(1);
+    const r = simulate(inst, baselineScheduler('fifo'));
+    expect(r.log.filter((e) => e.kind === 'open')).toHaveLength(1);
+    expect(close(r.vmCost, 0.08)).toBe(true); // open from 0 to 80
+    expect(close(r.tardinessCost, 10 * 1)).toBe(true); // B finishes at 80 <= 100
+    expectAudited(inst, r);
+  });
+
+  it('a job moved to fewer GPUs keeps its progress', () => {
+    const inst = twoJobs(1);
+    // A runs on 2 GPUs; when B arrives A shrinks to 1 GPU beside it
+    const share: Scheduler = (s) => (s.time < 10
+      ? [{ vmType: 0, jobs: [{ job: 0, gpus: 2 }] }]
+      : [{ vmType: 0, jobs: s.jobs.map((v) => ({ job: v.job, gpus: 1 })) }]);
+    const r = simulate(inst, share);
+    // A does 10/60 of its work by t=10, then 5/6 x 100 s more on 1 GPU: it finishes at 10 + 83.33
+    const finishA = r.log.find((e) => e.kind === 'finish' && e.job === 0)!.t;
+    expect(close(finishA, 10 + (5 / 6) * 100)).toBe(true);
+    expect(r.log.some((e) => e.kind === 'run' && e.job === 0 && e.gpus === 1)).toBe(true);
+    expectAudited(inst, r);
+  });
+
+  it('refuses decisions that break the rules, naming what', () => {
+    const inst = twoJobs(1);
+    expect(() => simulate(inst, () => [{ vmType: 0, jobs: [{ job: 0, gpus: 2 }] }, { vmType: 0, jobs: [] }, { vmType: 0, jobs: [{ job: 0, gpus: 1 }] }]))
+      .toThrow(/2 nodes, at most 1/);
+    expect(() => simulate(twoJobs(2), (s) => s.jobs.length === 2 ? [{ vmType: 0, jobs: [{ job: 0, gpus: 2 }, { job: 1, gpus: 1 }] }] : [{ vmType: 0, jobs: [{ job: 0, gpus: 1 }] }]))
+      .toThrow(/runs jobs on 3 GPUs, it has 2/);
+    expect(() => simulate(inst, () => [{ vmType: 0, jobs: [{ job: 1, gpus: 1 }] }])).toThrow(/has not arrived/);
+    expect(() => simulate(inst, () => [{ vmType: 0, jobs: [{ job: 0, gpus: 3 }] }])).toThrow(/no time for 3 GPUs on V2/);
+    expect(() => simulate(inst, () => [])).toThrow('at t=10 the scheduler left 2 jobs waiting with nothing running and no arrival ahead');
+  });
+
+  it('the audit catches a log that overbooks a node or never finishes a job', () => {
+    const inst = twoJobs(2);
+    const r = simulate(inst, baselineScheduler('fifo'));
+    // B onto A's node, where A already uses both GPUs
+    const forged = r.log.map((e) => (e.kind === 'run' && e.job === 1 ? { ...e, node: 0 } : e));
+    expect(auditLog(inst, forged).problems).toEqual(['t=10: node 0 runs 3 GPUs, its VM has 2']);
+    expect(auditLog(inst, r.log.filter((e) => e.kind !== 'finish')).problems.join('\n')).toMatch(/2 jobs never finish/);
+  });
+});
+
+describe('GPU instance validation', () => {
+  const base = () => ({
+    maxNodes: 2,
+    vmTypes: [{ name: 'V2', gpuType: 'G', gpus: 2, pricePerHour: 3.6 }],
+    profiles: [{ name: 'p', times: [{ gpuType: 'G', gpus: 1, seconds: 10 }] }],
+    jobs: [{ id: 'A', submission: 0, deadline: 50, weight: 1, profile: 'p' }],
+  });
+  it('resolves profiles and names the bad field and value', () => {
+    expect(validateGpuInstance(base()).jobs[0].times).toEqual([{ gpuType: 'G', gpus: 1, seconds: 10 }]);
+    const cases: [(x: any) => void, string][] = [
+      [(x) => { x.maxNodes = 0; }, 'max_nodes = 0: must be a whole number >= 1'],
+      [(x) => { x.vmTypes[0].gpus = 1.5; }, 'vm_types.V2.gpus = 1.5: must be a whole number >= 1'],
+      [(x) => { x.jobs[0].deadline = -1; }, 'jobs.A.deadline = -1: must be > 0'],
+      [(x) => { x.jobs[0].submission = 60; }, 'jobs.A.deadline = 50: must be after the submission time 60'],
+      [(x) => { x.jobs[0].profile = 'q'; }, 'jobs.A.profile = "q": names no profile'],
+      [(x) => { x.profiles[0].times[0].gpuType = 'H'; }, 'profiles.p.times[0].gpu_type = "H": names no GPU type of any VM type (G)'],
+      [(x) => { x.profiles[0].times[0].gpus = 4; }, 'jobs.A.times = ["4 x G"]: no VM type offers any of these configurations'],
+      [(x) => { x.jobs.push({ ...x.jobs[0] }); }, 'jobs.A.id = "A": is used twice; names must be unique'],
+    ];
+    for (const [edit, message] of cases) {
+      const x = base();
+      edit(x);
+      expect(() => validateGpuInstance(x)).toThrow(message);
+    }
+  });
+});
