@@ -8,25 +8,8 @@ import { enumeratePlacement } from '../../../server/placement/exact/enumerate.js
 import { loadGlpk } from '../../../server/placement/exact/glpk.js';
 import { milpCoverageGap, solveMilp } from '../../../server/placement/exact/milp.js';
 import { indexProblem } from '../../../server/placement/problem.js';
+import { random, type Rng } from '../../random.js';
 
-/** A small deterministic generator (mulberry32), so the suite is reproducible from its seed. */
-function random(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const uniform = (lo: number, hi: number) => lo + (hi - lo) * next();
-  const int = (lo: number, hi: number) => lo + Math.floor(next() * (hi - lo + 1));
-  const pick = <T>(xs: T[]) => xs[Math.floor(next() * xs.length)];
-  const sample = <T>(xs: T[], k: number) => [...xs].sort(() => next() - 0.5).slice(0, k);
-  return { next, uniform, int, pick, sample };
-}
-
-type Rng = ReturnType<typeof random>;
 type Obj = Record<string, unknown>;
 
 /**

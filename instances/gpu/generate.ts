@@ -1,0 +1,121 @@
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { ExecutionTime, GpuInstance, VmType } from '../../server/gpu/model.js';
+import { validateGpuInstance } from '../../server/gpu/validate.js';
+import { projectRoot } from '../../server/paths.js';
+import { random, type Rng } from '../random.js';
+
+export const SIZES = [10, 20, 50, 100];
+export const SCENARIOS = ['low', 'high', 'mixed'] as const;
+export type Scenario = (typeof SCENARIOS)[number];
+
+/** Mean inter-arrival time in seconds for N nodes: the seed's light (75000 / N) and heavy (20000 / N) loads. */
+const MEAN_GAP = { low: 75000, high: 20000 };
+/** Gavel jobs run this many steps: ten hours alone on one K80. */
+const GAVEL_HOURS_ON_ONE_K80 = 10;
+
+const DATA = () => join(projectRoot(), 'instances', 'gpu');
+
+/** The Azure NC (K80) and NV (M60) VM types of GPU-cost.csv, with the hypothetical 8-GPU ones; the in-house servers are left out, as in the seed. */
+export function azureVmTypes(): VmType[] {
+  const rows = readFileSync(join(DATA(), 'polimi', 'GPU-cost.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+  return rows.filter(([name]) => name.startsWith('Standard_'))
+    .map(([name, gpuType, gpus, cost]) => ({ name, gpuType, gpus: Number(gpus), pricePerHour: Number(cost) }));
+}
+
+/** Execution-time profiles: the 15 AlexNet jobs of the profiling table (K80, M60, 1-8 GPUs) and Gavel's models on K80. */
+export function profiles(): { name: string; times: ExecutionTime[] }[] {
+  const out = new Map<string, ExecutionTime[]>();
+  const lines = readFileSync(join(DATA(), 'polimi', 'data_2d10d_filtered.csv'), 'utf8').trim().split('\n');
+  const head = lines[0].split(',');
+  const col = (k: string) => head.indexOf(k);
+  for (const line of lines.slice(1)) {
+    const f = line.split(',');
+    const gpuType = f[col('GpuType')];
+    if (gpuType !== 'K80' && gpuType !== 'M60') continue;
+    const name = `alexnet-${f[col('Jobs')]}`;
+    if (!out.has(name)) out.set(name, []);
+    out.get(name)!.push({ gpuType, gpus: Number(f[col('GpuNumber')]), seconds: Number(f[col('ExecutionTime')]) });
+  }
+  const gavel: Record<string, Record<string, { null: number }>> = JSON.parse(readFileSync(join(DATA(), 'gavel', 'simulation_throughputs.json'), 'utf8'));
+  const byModel = new Map<string, { gpus: number; stepsPerS: number }[]>();
+  for (const [key, v] of Object.entries(gavel.k80)) {
+    const m = /^\('(.+)', (\d+)\)$/.exec(key);
+    if (!m || !(v.null > 0)) continue;
+    if (!byModel.has(m[1])) byModel.set(m[1], []);
+    byModel.get(m[1])!.push({ gpus: Number(m[2]), stepsPerS: v.null });
+  }
+  for (const [model, rates] of byModel) {
+    const one = rates.find((r) => r.gpus === 1);
+    if (!one) continue;
+    const steps = one.stepsPerS * GAVEL_HOURS_ON_ONE_K80 * 3600;
+    const slug = model.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/-$/, '');
+    out.set(`gavel-${slug}`, rates.sort((a, b) => a.gpus - b.gpus).map((r) => ({ gpuType: 'K80', gpus: r.gpus, seconds: steps / r.stepsPerS })));
+  }
+  return [...out].map(([name, times]) => ({ name, times }));
+}
+
+/**
+ * One instance as the seed sets it up: N nodes, 10 N jobs drawn from the profiles, exponential
+ * inter-arrivals (mean 75000 / N s "low", 20000 / N s "high", alternating every N jobs "mixed"),
+ * deadline = submission + U(1, 3) x the fastest time, weight = 2 x U(0.0015, 0.0075) per second.
+ */
+export function generateGpuInstance(rng: Rng, n: number, scenario: Scenario, name: string): GpuInstance {
+  const vmTypes = azureVmTypes();
+  const table = profiles().map((p) => ({ ...p, times: p.times.map((x) => ({ ...x, seconds: Math.round(x.seconds * 10) / 10 })) }));
+  let t = 0;
+  const jobs = Array.from({ length: 10 * n }, (_, i) => {
+    const load = scenario === 'mixed' ? (Math.floor(i / n) % 2 === 0 ? 'low' : 'high') : scenario;
+    if (i > 0) t += rng.exponential(MEAN_GAP[load] / n);
+    const profile = rng.pick(table);
+    const fastest = Math.min(...profile.times.map((x) => x.seconds));
+    // rounded to tenths of a second and 7 decimals of weight: the files stay small and exact
+    const submission = Math.round(t * 10) / 10;
+    return {
+      id: `j${i + 1}`, submission, deadline: Math.round((submission + rng.uniform(1, 3) * fastest) * 10) / 10,
+      weight: Math.round(2 * rng.uniform(0.0015, 0.0075) * 1e7) / 1e7, times: [], profile: profile.name,
+    };
+  });
+  return validateGpuInstance({ name, maxNodes: n, vmTypes, profiles: table, jobs });
+}
+
+/** Writes the fixed suite: 3 instances per size and scenario, from one seed. */
+function main(): void {
+  const { values } = parseArgs({ options: { seed: { type: 'string', default: '2026' } } });
+  const seed = Number(values.seed);
+  const dir = join(DATA(), 'suite');
+  mkdirSync(dir, { recursive: true });
+  for (const f of readdirSync(dir)) if (f.endsWith('.json')) rmSync(join(dir, f));
+  const rng = random(seed);
+  for (const n of SIZES) {
+    for (const scenario of SCENARIOS) {
+      for (let k = 1; k <= 3; k++) {
+        const name = `n${n}-${scenario}-${k}`;
+        const inst = generateGpuInstance(rng, n, scenario, name);
+        const file = {
+          ...inst,
+          jobs: inst.jobs.map(({ times: _, ...j }) => j),
+        };
+        writeFileSync(join(dir, `${name}.json`), JSON.stringify(file) + '\n');
+        console.log(`${name}: ${inst.jobs.length} jobs over ${(inst.jobs[inst.jobs.length - 1].submission / 3600).toFixed(1)} h`);
+      }
+    }
+  }
+  writeFileSync(join(dir, 'README.md'), [
+    '# GPU scheduling suite',
+    '',
+    `Made by \`instances/gpu/generate.ts\` with seed ${seed} (\`npm run generate:gpu\` after \`npm run build\`): for N in`,
+    `${SIZES.join(', ')} nodes and the scenarios ${SCENARIOS.join(', ')}, three instances each of 10 N jobs.`,
+    'VM types are the Azure NC (K80) and NV (M60) rows of `../polimi/GPU-cost.csv` with the hypothetical',
+    '8-GPU types at twice the 4-GPU price. Execution times: the 15 AlexNet jobs of',
+    '`../polimi/data_2d10d_filtered.csv` (Apache-2.0, `../polimi/LICENSE-Apache-2.0.txt`) and Gavel\'s',
+    `K80 throughputs (\`../gavel/simulation_throughputs.json\`, MIT, \`../gavel/LICENSE\`) for a job of ${GAVEL_HOURS_ON_ONE_K80} h on one K80.`,
+    'Inter-arrival times are exponential with mean 75000 / N s (low), 20000 / N s (high), or alternating',
+    'between the two every N jobs (mixed); deadline = submission + U(1, 3) x fastest time; tardiness',
+    'weight = 2 x U(0.0015, 0.0075) per second. Jobs name a shared profile instead of listing their times.',
+  ].join('\n') + '\n');
+  console.log(`wrote ${SIZES.length * SCENARIOS.length * 3} instances to ${relative(process.cwd(), dir)}`);
+}
+
+main();
