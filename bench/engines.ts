@@ -10,7 +10,8 @@ import type { PlacementSystem, Profile } from '../server/placement/model.js';
 import { indexProblem } from '../server/placement/problem.js';
 import { solvePlacement, type PlacementMethod, type PlacementSolution } from '../server/placement/service.js';
 import { WorkerPool } from '../server/pool.js';
-import { PlacementSolver, SEARCH_METHODS } from '../server/wasm/placement-solver.js';
+import { PlacementSolver } from '../server/wasm/placement-solver.js';
+import { SEARCH_METHODS } from '../server/wasm/search.js';
 import { geomean, referenceInstances } from './reference-instances.js';
 import { TwinPlacement, twinLocalSearch } from './twin/placement-local-search.js';
 

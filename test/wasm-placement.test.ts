@@ -4,7 +4,8 @@ import { decodeDecision, encodeDecision, encodePlacement } from '../server/place
 import { evaluatePlacement } from '../server/placement/evaluate.js';
 import type { Profile } from '../server/placement/model.js';
 import type { IndexedProblem } from '../server/placement/problem.js';
-import { PlacementSolver, SEARCH_METHODS } from '../server/wasm/placement-solver.js';
+import { PlacementSolver } from '../server/wasm/placement-solver.js';
+import { SEARCH_METHODS } from '../server/wasm/search.js';
 import { instanceFiles, loadProblem } from './helpers/instances.js';
 
 /** A small deterministic generator for test data (independent of the solver's own). */

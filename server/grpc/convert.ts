@@ -3,7 +3,7 @@ import { parseSpace4aiSystem } from '../../adapters/space4ai/system.js';
 import { InputError } from '../input-error.js';
 import type { PlacementDecision, PlacementSystem, Profile } from '../placement/model.js';
 import { DEFAULT_SECONDS, type PlacementMethod, type PlacementProgress, type PlacementSolution, type SolvePlacementInput } from '../placement/service.js';
-import type { EngineParams } from '../wasm/placement-solver.js';
+import type { EngineParams } from '../wasm/search.js';
 import { validateSystem } from '../placement/validate.js';
 
 type Msg = Record<string, any>;

@@ -1,5 +1,6 @@
 import type { EncodedPlacement } from './encode.js';
-import { PlacementSolver, type Progress, type SearchOptions, type SearchResult } from '../wasm/placement-solver.js';
+import { PlacementSolver, type Progress, type SearchResult } from '../wasm/placement-solver.js';
+import type { SearchOptions } from '../wasm/search.js';
 
 /** What a search needs, in a form that crosses to a worker thread: typed arrays and a shared stop flag. */
 export interface SearchTask {

@@ -1,7 +1,8 @@
 import { space4aiSolution } from '../../adapters/space4ai/solution.js';
 import { InputError } from '../input-error.js';
 import type { SearchRunner } from '../pool.js';
-import type { EngineParams, EngineStats, Progress, SearchMethod, StopReason } from '../wasm/placement-solver.js';
+import type { Progress } from '../wasm/placement-solver.js';
+import type { EngineParams, EngineStats, SearchMethod, StopReason } from '../wasm/search.js';
 import { nameDecision, resolveDecision, type IndexDecision } from './decision.js';
 import type { ExactMethod } from './exact/result.js';
 import { decodeDecision, encodePlacement } from './encode.js';
