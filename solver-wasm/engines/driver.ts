@@ -40,7 +40,11 @@ export function solve(pb: Problem, params: SolveParams): Search {
       const patience = max(100, 2 * pb.attributeCount());
       while (budget.reason == STOP_NONE) {
         budget.phase = PHASE_TABU;
-        tabuSearch(s, i32.MAX_VALUE, patience);
+        if (tabuSearch(s, i32.MAX_VALUE, patience) == 0) {
+          // no step was possible: without moves the search is over; else the stall still counts
+          if (pb.listMoves() == 0) budget.reason = STOP_CONVERGED;
+          else if (budget.tick()) break;
+        }
         s.count(STAT_RESTARTS);
         s.kick(2 + s.rng.below(params.kickMoves - 1));
       }

@@ -27,7 +27,7 @@ export class GpuData {
   confOrder: StaticArray<i32> = new StaticArray<i32>(0);
   /** how many of a job's ordered configurations meet its deadline */
   jobOnTime: StaticArray<i32> = new StaticArray<i32>(0);
-  /** what a waiting job is charged: tardiness if it starts after waitDelay on its fastest configuration, plus its cheapest share */
+  /** what a waiting job is charged: its best configuration alone on a VM of its own (whole price), started after waitDelay */
   waitCost: StaticArray<f64> = new StaticArray<f64>(0);
   /** jobs by pressure: least slack on their fastest configuration first */
   pressureOrder: StaticArray<i32> = new StaticArray<i32>(0);
@@ -68,13 +68,15 @@ export class GpuData {
         this.confOrder[i] = c;
       }
       let quickest: f64 = Infinity;
-      let cheapest: f64 = Infinity;
+      let alone: f64 = Infinity;
       for (let c = start; c < end; c++) {
-        quickest = min(quickest, this.confTime[c]);
-        cheapest = min(cheapest, this.share(c));
+        const t = this.confTime[c];
+        quickest = min(quickest, t);
+        alone = min(alone, this.vmPrice[this.confVm[c]] * t + this.jobWeight[j] * max(0.0, this.waitDelay + t - this.jobSlack[j]));
       }
       fastest[j] = quickest;
-      this.waitCost[j] = this.jobWeight[j] * max(0.0, this.waitDelay + quickest - this.jobSlack[j]) + cheapest;
+      // never below running alone now: waiting is no cheaper than any placement it could have
+      this.waitCost[j] = alone;
     }
     this.pressureOrder = new StaticArray<i32>(this.J);
     for (let j = 0; j < this.J; j++) {

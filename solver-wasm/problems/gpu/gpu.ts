@@ -21,8 +21,8 @@ const RANDOM_NODE_CHANCE: f64 = 0.3;
  * configuration, or waiting. A node's VM type is that of the configurations of its jobs; it is open
  * while it runs a job. Cost (the proxy of the reference scheduler): every node pays its VM price
  * until its longest job ends; every running job pays weight x its tardiness if it ran to the end
- * here; a waiting job pays the tardiness it would have starting after the expected wait on its
- * fastest configuration, plus its cheapest share of a VM. Infeasibility: GPUs used beyond a node's
+ * here; a waiting job pays what its best configuration would cost alone on a VM of its own started
+ * after the expected wait (so waiting never looks cheaper than running alone now). Infeasibility: GPUs used beyond a node's
  * VM. Evaluation is incremental: a move touches one job and at most two nodes.
  */
 export class GpuProblem extends Problem {

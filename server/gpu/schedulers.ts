@@ -1,0 +1,70 @@
+import { GpuSolver } from '../wasm/gpu-solver.js';
+import type { SearchMethod } from '../wasm/search.js';
+import { baselineScheduler } from './baselines.js';
+import { encodeDecision } from './encode.js';
+import type { Decision, NodePlan, Scheduler, Snapshot } from './simulate.js';
+
+export type GpuMethod = 'greedy' | 'rg' | 'pr' | 'ls' | 'ts' | 'sa' | 'edf' | 'fifo' | 'priority';
+export const GPU_METHODS: GpuMethod[] = ['greedy', 'rg', 'pr', 'ls', 'ts', 'sa', 'edf', 'fifo', 'priority'];
+
+export interface GpuSearchOptions {
+  /** seed of the first decision; decision k uses seed + k */
+  seed: number;
+  /** randomized greedy constructions per decision (default 50) */
+  constructions?: number;
+  /** iterations per decision: constructions plus improving steps (default 100) */
+  iterations?: number;
+  /** wall-clock cap per decision (default 1 s) */
+  seconds?: number;
+  /** elite set size (default 8) */
+  eliteSize?: number;
+}
+
+/** Counters summed over a simulation's decisions. */
+export interface GpuSearchTotals {
+  decisions: number;
+  movesEvaluated: number;
+  relinkPaths: number;
+  relinkImprovedBest: number;
+  relinkEnteredElite: number;
+}
+
+const ENGINE: Record<Exclude<GpuMethod, 'edf' | 'fifo' | 'priority'>, SearchMethod> = {
+  greedy: 'rg', rg: 'rg', pr: 'pr', ls: 'ls', ts: 'ts', sa: 'sa',
+};
+
+/**
+ * A scheduler for the simulator: a baseline, or a wasm search per decision (greedy: the reference
+ * greedy alone; rg: randomized greedy into an elite set; pr: the elite set, local search and path
+ * relinking; ls, ts, sa: the engines from the greedy). `totals` collects the engines' counters.
+ */
+export function gpuScheduler(method: GpuMethod, opts: GpuSearchOptions, totals?: GpuSearchTotals): Scheduler {
+  if (method === 'edf' || method === 'fifo' || method === 'priority') return baselineScheduler(method);
+  let k = 0;
+  return (s: Snapshot): Decision => {
+    const encoded = encodeDecision(s);
+    const solver = new GpuSolver(encoded, opts.eliteSize ?? 8);
+    const constructions = opts.constructions ?? 50;
+    const r = solver.solve({
+      method: ENGINE[method], seed: opts.seed + k++, seconds: opts.seconds ?? 1,
+      maxIterations: method === 'greedy' ? 1 : (opts.iterations ?? 100), greedyIterations: constructions,
+    });
+    if (r.infeasibility > 0) throw new Error(`the ${method} search answered a decision that overbooks nodes (excess ${r.infeasibility} GPUs)`);
+    if (totals) {
+      totals.decisions++;
+      totals.movesEvaluated += r.stats.movesEvaluated;
+      totals.relinkPaths += r.stats.relinkPaths;
+      totals.relinkImprovedBest += r.stats.relinkImprovedBest;
+      totals.relinkEnteredElite += r.stats.relinkEnteredElite;
+    }
+    const plans = new Map<number, NodePlan>();
+    r.jobNode.forEach((node, i) => {
+      if (node < 0) return;
+      const c = encoded.configs[r.jobConf[i]];
+      let plan = plans.get(node);
+      if (!plan) plans.set(node, (plan = { vmType: c.vmType, jobs: [] }));
+      plan.jobs.push({ job: encoded.jobs[i], gpus: c.gpus });
+    });
+    return [...plans.values()];
+  };
+}
