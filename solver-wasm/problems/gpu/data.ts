@@ -19,7 +19,7 @@ export class GpuData {
   /** seconds from the decision time to each job's deadline (negative when already late) */
   jobSlack: StaticArray<f64>;
   jobWeight: StaticArray<f64>;
-  /** how long a waiting job is expected to wait: until the first running job ends */
+  /** how long a waiting job is expected to wait: none while a node is free, else until the last running job ends */
   waitDelay: f64;
 
   // Derived here.
