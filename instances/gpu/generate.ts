@@ -7,11 +7,14 @@ import { projectRoot } from '../../server/paths.js';
 import { random, type Rng } from '../random.js';
 
 export const SIZES = [10, 20, 50, 100];
-export const SCENARIOS = ['low', 'high', 'mixed'] as const;
+export const SCENARIOS = ['exponential', 'low', 'high', 'mixed'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
-/** Mean inter-arrival time in seconds for N nodes: the seed's light (75000 / N) and heavy (20000 / N) loads. */
-const MEAN_GAP = { low: 75000, high: 20000 };
+/** Mean inter-arrival time x N, in seconds, of the exponential scenario (the seed's lambda). */
+const LAMBDA = 75000;
+/** The seed's custom rates: a cluster of 10 jobs arrives at 1.3 x (N x 8 GPUs / fastest one-GPU time) / 12 (low) or / 3 (high). */
+const CLUSTER = 10;
+const RATE_FACTOR = { low: 1.3 / 12, high: 1.3 / 3 };
 /** Gavel jobs run this many steps: ten hours alone on one K80. */
 const GAVEL_HOURS_ON_ONE_K80 = 10;
 
@@ -57,26 +60,46 @@ export function profiles(): { name: string; times: ExecutionTime[] }[] {
 }
 
 /**
- * One instance as the seed sets it up: N nodes, 10 N jobs drawn from the profiles, exponential
- * inter-arrivals (mean 75000 / N s "low", 20000 / N s "high", alternating every N jobs "mixed"),
+ * One instance as the seed sets it up: N nodes, 10 N jobs drawn from the profiles; arrivals either
+ * exponential with mean 75000 / N s, or the seed's clusters (job k joins cluster k mod C, C = N; a
+ * cluster arrives at the mean of its jobs' rates N x 8 / fastest one-GPU time, times 1.3 / 12 for
+ * "low" and 1.3 / 3 for "high", alternating high and low clusters for "mixed");
  * deadline = submission + U(1, 3) x the fastest time, weight = 2 x U(0.0015, 0.0075) per second.
  */
 export function generateGpuInstance(rng: Rng, n: number, scenario: Scenario, name: string): GpuInstance {
   const vmTypes = azureVmTypes();
   const table = profiles().map((p) => ({ ...p, times: p.times.map((x) => ({ ...x, seconds: Math.round(x.seconds * 10) / 10 })) }));
-  let t = 0;
-  const jobs = Array.from({ length: 10 * n }, (_, i) => {
-    const load = scenario === 'mixed' ? (Math.floor(i / n) % 2 === 0 ? 'low' : 'high') : scenario;
-    if (i > 0) t += rng.exponential(MEAN_GAP[load] / n);
-    const profile = rng.pick(table);
-    const fastest = Math.min(...profile.times.map((x) => x.seconds));
-    // rounded to tenths of a second and 7 decimals of weight: the files stay small and exact
-    const submission = Math.round(t * 10) / 10;
-    return {
-      id: `j${i + 1}`, submission, deadline: Math.round((submission + rng.uniform(1, 3) * fastest) * 10) / 10,
-      weight: Math.round(2 * rng.uniform(0.0015, 0.0075) * 1e7) / 1e7, times: [], profile: profile.name,
-    };
-  });
+  const maxGpus = Math.max(...vmTypes.map((v) => v.gpus));
+  const drawn = Array.from({ length: 10 * n }, () => rng.pick(table));
+  const submissions = new Array<number>(drawn.length).fill(0);
+  if (scenario === 'exponential') {
+    for (let i = 1; i < drawn.length; i++) submissions[i] = submissions[i - 1] + rng.exponential(LAMBDA / n);
+  } else {
+    const clusters = Math.round(drawn.length / CLUSTER);
+    let t = 0;
+    let order = 0;
+    for (let k = 0; k < clusters; k++) {
+      const members = drawn.map((_, i) => i).filter((i) => i % clusters === k);
+      const load = scenario === 'mixed' ? (k % 2 === 0 ? 'high' : 'low') : scenario;
+      const oneGpu = (i: number) => Math.min(...drawn[i].times.filter((x) => x.gpus === 1).map((x) => x.seconds));
+      const rate = members.reduce((a, i) => a + (n * maxGpus) / oneGpu(i), 0) / members.length * RATE_FACTOR[load];
+      for (const i of members) {
+        if (order++ > 0) t += rng.exponential(1 / rate);
+        submissions[i] = t;
+      }
+    }
+  }
+  const jobs = drawn.map((profile, i) => ({ profile, submission: submissions[i] }))
+    .sort((a, b) => a.submission - b.submission)
+    .map(({ profile, submission: t }, i) => {
+      const fastest = Math.min(...profile.times.map((x) => x.seconds));
+      // rounded to tenths of a second and 7 decimals of weight: the files stay small and exact
+      const submission = Math.round(t * 10) / 10;
+      return {
+        id: `j${i + 1}`, submission, deadline: Math.round((submission + rng.uniform(1, 3) * fastest) * 10) / 10,
+        weight: Math.round(2 * rng.uniform(0.0015, 0.0075) * 1e7) / 1e7, times: [], profile: profile.name,
+      };
+    });
   return validateGpuInstance({ name, maxNodes: n, vmTypes, profiles: table, jobs });
 }
 
@@ -111,9 +134,11 @@ function main(): void {
     '8-GPU types at twice the 4-GPU price. Execution times: the 15 AlexNet jobs of',
     '`../polimi/data_2d10d_filtered.csv` (Apache-2.0, `../polimi/LICENSE-Apache-2.0.txt`) and Gavel\'s',
     `K80 throughputs (\`../gavel/simulation_throughputs.json\`, MIT, \`../gavel/LICENSE\`) for a job of ${GAVEL_HOURS_ON_ONE_K80} h on one K80.`,
-    'Inter-arrival times are exponential with mean 75000 / N s (low), 20000 / N s (high), or alternating',
-    'between the two every N jobs (mixed); deadline = submission + U(1, 3) x fastest time; tardiness',
-    'weight = 2 x U(0.0015, 0.0075) per second. Jobs name a shared profile instead of listing their times.',
+    'Arrivals: exponential with mean 75000 / N s (exponential), or the reference generator\'s clusters of',
+    '10 jobs whose rate is the mean of N x 8 / (fastest one-GPU time) over the cluster, times 1.3 / 12 (low),',
+    '1.3 / 3 (high), or alternating high and low clusters (mixed). Deadline = submission + U(1, 3) x fastest',
+    'time; tardiness weight = 2 x U(0.0015, 0.0075) per second. Jobs name a shared profile instead of',
+    'listing their times.',
   ].join('\n') + '\n');
   console.log(`wrote ${SIZES.length * SCENARIOS.length * 3} instances to ${relative(process.cwd(), dir)}`);
 }
