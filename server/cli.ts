@@ -1,7 +1,12 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parseSpace4aiSolution } from '../adapters/space4ai/solution.js';
+import { readReferenceFolder } from '../adapters/gpu-scheduler/reference-csv.js';
 import { parseSpace4aiSystem } from '../adapters/space4ai/system.js';
+import type { GpuInstance } from './gpu/model.js';
+import { GPU_METHODS } from './gpu/schedulers.js';
+import { simulateGpu } from './gpu/service.js';
+import { validateGpuInstance } from './gpu/validate.js';
 import { optimizerClient, solveOverStream } from './grpc/client.js';
 import { DEFAULT_ADDRESS, startServer } from './grpc/server.js';
 import { InputError } from './input-error.js';
@@ -18,6 +23,8 @@ const USAGE = `usage:
                                    [--cooling geometric|linear] [--alpha A] [--reheat N]
                                    [--relink forward|backward|mixed]
   copt evaluate placement SYSTEM.json SOLUTION.json [--lambda X] [--compat ...]
+  copt schedule gpu INSTANCE.json|FOLDER [--method greedy|rg|pr|ls|ts|sa|edf|fifo|priority] [--seed N]
+                   [--iterations N] [--constructions N] [--seconds S] [--elite N] [--out FILE] [--log FILE]
   copt serve [--address HOST:PORT | --port N]`;
 
 /** gRPC status of an exact solve with no feasible placement to answer (exit code 1, as in this process). */
@@ -39,6 +46,7 @@ export async function main(argv: string[]): Promise<number> {
     if (command === 'serve') return await serve([what, ...rest].filter((x) => x !== undefined));
     if (command === 'solve' && what === 'placement') return await solve(rest);
     if (command === 'evaluate' && what === 'placement') return evaluate(rest);
+    if (command === 'schedule' && what === 'gpu') return scheduleGpu(rest);
     if (command === undefined || command === '--help' || command === 'help') {
       console.log(USAGE);
       return command === undefined ? 2 : 0;
@@ -208,6 +216,62 @@ function evaluate(args: string[]): number {
     components: ev.components.map((c) => ({ component: c.component, response_time: c.responseTime, limit: c.limit })),
     paths: ev.paths.map((p) => ({ path: p.path, response_time: p.responseTime, limit: p.limit })),
   }, null, 2) + '\n');
+  return 0;
+}
+
+/** A GPU instance from our JSON, or from a folder in the reference scheduler's CSV layout. */
+function readGpuInstance(path: string): GpuInstance {
+  let folder: boolean;
+  try {
+    folder = statSync(path).isDirectory();
+  } catch (err) {
+    throw new UsageError(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  try {
+    if (folder) return readReferenceFolder(path);
+    const text = readText(path);
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (err) {
+      throw new UsageError(`${path}: not valid JSON (${(err as Error).message})`);
+    }
+    return validateGpuInstance(json);
+  } catch (err) {
+    if (err instanceof InputError) throw new UsageError(`${path}: ${err.message}`);
+    throw err;
+  }
+}
+
+function scheduleGpu(args: string[]): number {
+  const { values, positionals } = options(args, {
+    method: { type: 'string' }, seed: { type: 'string' }, iterations: { type: 'string' }, constructions: { type: 'string' },
+    seconds: { type: 'string' }, elite: { type: 'string' }, out: { type: 'string' }, log: { type: 'string' },
+  } as const, 1);
+  const instance = readGpuInstance(positionals[0]);
+  const whole = (v: string | undefined, flag: string) => number(v, flag, (x) => Number.isInteger(x) && x >= 1, 'must be a whole number >= 1');
+  const r = simulateGpu({
+    instance,
+    method: choice(values.method, 'method', GPU_METHODS, 'pr'),
+    seed: number(values.seed, 'seed', (x) => Number.isSafeInteger(x) && x >= 0, 'must be a whole number >= 0') ?? 1,
+    iterations: whole(values.iterations, 'iterations'),
+    constructions: whole(values.constructions, 'constructions'),
+    seconds: number(values.seconds, 'seconds', (x) => x > 0, 'must be > 0'),
+    eliteSize: whole(values.elite, 'elite'),
+  });
+  const text = JSON.stringify({
+    instance: r.instance, method: r.method, seed: r.seed,
+    total_cost: r.totalCost, vm_cost: r.vmCost, tardiness_cost: r.tardinessCost, total_tardiness_s: r.totalTardinessS,
+    jobs: r.jobs, late_jobs: r.lateJobs, makespan_s: r.makespanS, decisions: r.decisions,
+    decision_median_ms: r.decisionMedianS * 1000, decision_max_ms: r.decisionMaxS * 1000, wall_s: r.wallS,
+    search: {
+      moves_evaluated: r.search.movesEvaluated, relink_paths: r.search.relinkPaths,
+      relink_improved_best: r.search.relinkImprovedBest, relink_entered_elite: r.search.relinkEnteredElite,
+    },
+  }, null, 2) + '\n';
+  if (values.log) writeFileSync(values.log, r.log.map((e) => JSON.stringify(e)).join('\n') + '\n');
+  if (values.out) writeFileSync(values.out, text);
+  else process.stdout.write(text);
   return 0;
 }
 

@@ -1,4 +1,8 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { readReferenceFolder } from '../adapters/gpu-scheduler/reference-csv.js';
 import { baselineScheduler } from '../server/gpu/baselines.js';
 import { auditLog } from '../server/gpu/event-log.js';
 import type { GpuInstance } from '../server/gpu/model.js';
@@ -108,5 +112,32 @@ describe('GPU instance validation', () => {
       edit(x);
       expect(() => validateGpuInstance(x)).toThrow(message);
     }
+  });
+});
+
+describe('the reference scheduler\'s CSV layout', () => {
+  it('reads a folder (jobs, times repeated per VM type, nodes) and replays it to costs worked out by hand', () => {
+    const inst = readReferenceFolder(join(import.meta.dirname, 'fixtures', 'gpu-reference'));
+    expect(inst.maxNodes).toBe(2);
+    expect(inst.vmTypes.map((v) => [v.name, v.gpuType, v.gpus, v.pricePerHour])).toEqual([['Standard_NC6', 'K80', 1, 0.56], ['Standard_NC12', 'K80', 2, 1.13]]);
+    expect(inst.jobs.map((j) => [j.id, j.submission, j.deadline, j.weight, j.times.length])).toEqual([
+      ['JJ1', 0, 150000, 0.005, 2], ['JJ2', 1200.5, 90000, 0.012, 2], ['JJ3', 5000, 80000, 0.003, 2],
+    ]);
+    // EDF: JJ1 and JJ2 on NC6 at once; JJ3 waits for JJ2 (61200.5), is too late for any configuration
+    // and takes the fastest (2 GPUs of an NC12, 83999.9 s): 65200.4 s late at 0.003/s
+    const r = simulate(inst, baselineScheduler('edf'));
+    expect(close(r.vmCost, (84777.9 * 0.56 + 60000 * 0.56 + 83999.9 * 1.13) / 3600)).toBe(true);
+    expect(close(r.tardinessCost, 65200.4 * 0.003)).toBe(true);
+    expectAudited(inst, r);
+  });
+
+  it('names the file, the row and the column of bad data', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'copt-gpu-'));
+    const fixture = join(import.meta.dirname, 'fixtures', 'gpu-reference');
+    for (const f of ['Lof_Selectjobs.csv', 'SelectJobs_times.csv', 'tNodes.csv']) writeFileSync(join(dir, f), readFileSync(join(fixture, f)));
+    writeFileSync(join(dir, 'Lof_Selectjobs.csv'), readFileSync(join(fixture, 'Lof_Selectjobs.csv'), 'utf8').replace('150000.0', 'soon'));
+    expect(() => readReferenceFolder(dir)).toThrow('Lof_Selectjobs.csv[1].Deadline = "soon": must be a number');
+    rmSync(join(dir, 'tNodes.csv'));
+    expect(() => readReferenceFolder(dir)).toThrow(/tNodes.csv = \(missing\): is missing from/);
   });
 });
