@@ -1,8 +1,10 @@
-import { MessageChannel } from 'node:worker_threads';
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import { projectRoot } from './paths.js';
+import { runGpuDecision, runGpuSimulation, type GpuDecisionTask, type GpuProgress, type GpuSimulationTask } from './gpu/task.js';
+import type { GpuDecisionResult, GpuSimulationSummary } from './gpu/service.js';
 import type { ExactResult } from './placement/exact/result.js';
 import { runExact, type ExactTask } from './placement/exact/solve.js';
 import { END, runSearch, type SearchTask } from './placement/search-task.js';
@@ -12,6 +14,8 @@ import type { Progress, SearchResult } from './wasm/placement-solver.js';
 export interface SearchRunner {
   run(task: SearchTask, onProgress: (p: Progress) => void): Promise<SearchResult>;
   runExact(task: ExactTask): Promise<ExactResult>;
+  simulateGpu(task: GpuSimulationTask, onProgress: (p: GpuProgress) => void): Promise<GpuSimulationSummary>;
+  decideGpu(task: GpuDecisionTask): Promise<GpuDecisionResult>;
   close(): Promise<void>;
 }
 
@@ -28,15 +32,29 @@ export class WorkerPool implements SearchRunner {
     });
   }
 
-  async run(task: SearchTask, onProgress: (p: Progress) => void): Promise<SearchResult> {
+  run(task: SearchTask, onProgress: (p: Progress) => void): Promise<SearchResult> {
+    return this.withProgress((port) => ({ task, port }), onProgress);
+  }
+
+  simulateGpu(task: GpuSimulationTask, onProgress: (p: GpuProgress) => void): Promise<GpuSimulationSummary> {
+    return this.withProgress((port) => ({ gpuSimulation: task, port }), onProgress);
+  }
+
+  decideGpu(task: GpuDecisionTask): Promise<GpuDecisionResult> {
+    return this.pool.run({ gpuDecision: task });
+  }
+
+  /**
+   * Runs a task that reports progress on a port. The result comes back on piscina's channel; the
+   * worker's last message on the port marks the end, so every progress event arrives before the result.
+   */
+  private async withProgress<P, R>(message: (port: MessagePort) => object, onProgress: (p: P) => void): Promise<R> {
     const { port1, port2 } = new MessageChannel();
-    // The result comes back on piscina's channel; the worker's last message on this port marks the
-    // end, so that every progress event is delivered before the result is.
     let drain: () => void = () => {};
     const drained = new Promise<void>((resolve) => { drain = resolve; });
-    port1.on('message', (m: Progress | typeof END) => (m === END ? drain() : onProgress(m)));
+    port1.on('message', (m: P | typeof END) => (m === END ? drain() : onProgress(m as P)));
     try {
-      const result = await this.pool.run({ task, port: port2 }, { transferList: [port2] });
+      const result = await this.pool.run(message(port2), { transferList: [port2] });
       await drained;
       return result;
     } finally {
@@ -57,5 +75,7 @@ export class WorkerPool implements SearchRunner {
 export const inThreadRunner: SearchRunner = {
   run: async (task, onProgress) => runSearch(task, onProgress),
   runExact,
+  simulateGpu: async (task, onProgress) => runGpuSimulation(task, onProgress),
+  decideGpu: async (task) => runGpuDecision(task),
   close: async () => {},
 };

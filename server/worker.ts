@@ -1,13 +1,25 @@
 import type { MessagePort } from 'node:worker_threads';
+import { runGpuDecision, runGpuSimulation, type GpuDecisionTask, type GpuSimulationTask } from './gpu/task.js';
 import { runExact, type ExactTask } from './placement/exact/solve.js';
 import { END, runSearch, type SearchTask } from './placement/search-task.js';
 
-/** Piscina worker: runs one search, posting progress on the given port, or one exact solve. The wasm module is compiled once per thread. */
-export default function searchWorker(msg: { task: SearchTask; port: MessagePort } | { exact: ExactTask }) {
+type WorkerMessage =
+  | { task: SearchTask; port: MessagePort }
+  | { exact: ExactTask }
+  | { gpuSimulation: GpuSimulationTask; port: MessagePort }
+  | { gpuDecision: GpuDecisionTask };
+
+/**
+ * Piscina worker: one placement search or GPU replay (progress on the given port, then END), one
+ * exact solve, or one GPU decision. The wasm module is compiled once per thread.
+ */
+export default function searchWorker(msg: WorkerMessage) {
   if ('exact' in msg) return runExact(msg.exact);
-  const { task, port } = msg;
+  if ('gpuDecision' in msg) return runGpuDecision(msg.gpuDecision);
+  const port = msg.port;
   try {
-    return runSearch(task, (p) => port.postMessage(p));
+    if ('gpuSimulation' in msg) return runGpuSimulation(msg.gpuSimulation, (p) => port.postMessage(p));
+    return runSearch(msg.task, (p) => port.postMessage(p));
   } finally {
     port.postMessage(END);
     port.close();

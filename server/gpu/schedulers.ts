@@ -18,6 +18,8 @@ export interface GpuSearchOptions {
   seconds?: number;
   /** elite set size (default 8) */
   eliteSize?: number;
+  /** polled by the searches: true ends a decision with its best so far */
+  shouldStop?: () => boolean;
 }
 
 /** Counters summed over a simulation's decisions. */
@@ -48,7 +50,7 @@ export function gpuScheduler(method: GpuMethod, opts: GpuSearchOptions, totals?:
     const r = solver.solve({
       method: ENGINE[method], seed: opts.seed + k++, seconds: opts.seconds ?? 1,
       maxIterations: method === 'greedy' ? 1 : (opts.iterations ?? 100), greedyIterations: constructions,
-    });
+    }, opts.shouldStop);
     if (r.infeasibility > 0) throw new Error(`the ${method} search answered a decision that overbooks nodes (excess ${r.infeasibility} GPUs)`);
     if (totals) {
       totals.decisions++;

@@ -149,19 +149,9 @@ export function simulate(instance: GpuInstance, scheduler: Scheduler): Simulatio
       }
       if (used > vm.gpus) throw new Error(`${at}: node ${k} (${vm.name}) runs jobs on ${used} GPUs, it has ${vm.gpus}`);
     });
-    const ids: number[] = [];
+    const ids = matchNodes(plans, nodes, (job) => run[job]?.node);
     const free = new Map(nodes);
-    for (const p of plans) {
-      let best = -1;
-      let common = -1;
-      for (const [id, vmType] of free) {
-        if (vmType !== p.vmType) continue;
-        const n = p.jobs.filter(({ job }) => run[job]?.node === id).length;
-        if (n > common) [best, common] = [id, n];
-      }
-      if (best >= 0) free.delete(best);
-      ids.push(best);
-    }
+    for (const id of ids) free.delete(id);
     for (const id of free.keys()) {
       for (const j of waiting) {
         if (run[j]?.node === id && !placed.has(j)) {
@@ -194,4 +184,23 @@ export function simulate(instance: GpuInstance, scheduler: Scheduler): Simulatio
       }
     });
   }
+}
+
+/**
+ * Which open node each plan keeps: one of its VM type, the one running most of the plan's jobs
+ * (-1: the plan opens a new node). Keeping a node of the right type costs nothing and moves no job.
+ */
+export function matchNodes(plans: NodePlan[], open: Map<number, number>, runsOn: (job: number) => number | undefined): number[] {
+  const free = new Map(open);
+  return plans.map((p) => {
+    let best = -1;
+    let common = -1;
+    for (const [id, vmType] of free) {
+      if (vmType !== p.vmType) continue;
+      const n = p.jobs.filter(({ job }) => runsOn(job) === id).length;
+      if (n > common) [best, common] = [id, n];
+    }
+    if (best >= 0) free.delete(best);
+    return best;
+  });
 }

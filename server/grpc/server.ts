@@ -1,12 +1,14 @@
 import * as grpc from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
+import { checkGpuOptions, StoppedError } from '../gpu/service.js';
 import { InputError } from '../input-error.js';
 import { evaluateDecision, NoSolutionError, solvePlacement, type PlacementProgress, type SolvePlacementInput } from '../placement/service.js';
 import { newStopFlag, requestStop } from '../placement/search-task.js';
 import { WorkerPool, type SearchRunner } from '../pool.js';
 import { loadContract, optimizerService } from './contract.js';
 import { evaluateInputOf, progressMessage, solutionMessage, solveInputOf } from './convert.js';
+import { gpuDecisionMessage, gpuInstanceOf, gpuOptionsOf, gpuResultMessage, snapshotOf } from './convert-gpu.js';
 
 export const DEFAULT_ADDRESS = '127.0.0.1:50051';
 const SERVICE = 'copt.v1.Optimizer';
@@ -41,6 +43,18 @@ export async function startServer(address = DEFAULT_ADDRESS, runner: SearchRunne
     }
   };
 
+  /** Runs work that honours a stop flag, set when the call is cancelled or the server shuts down. */
+  const stoppable = async <T>(call: Call, work: (stop: SharedArrayBuffer) => Promise<T>): Promise<T> => {
+    const stop = newStopFlag();
+    running.add(stop);
+    call.on('cancelled', () => requestStop(stop));
+    try {
+      return await work(stop);
+    } finally {
+      running.delete(stop);
+    }
+  };
+
   server.addService(optimizerService(contract).service, {
     SolvePlacement: (call: grpc.ServerUnaryCall<any, any>, done: grpc.sendUnaryData<any>) => {
       answer(done, async () => solutionMessage(await solve(call, solveInputOf(call.request))));
@@ -60,6 +74,38 @@ export async function startServer(address = DEFAULT_ADDRESS, runner: SearchRunne
         const req = evaluateInputOf(call.request);
         return evaluateDecision(req.system, req.profile, req.decision, req.lambda).evaluation;
       });
+    },
+    ScheduleGpuJobs: (call: grpc.ServerUnaryCall<any, any>, done: grpc.sendUnaryData<any>) => {
+      answer(done, async () => {
+        const instance = gpuInstanceOf(call.request);
+        const snapshot = snapshotOf(call.request, instance);
+        const options = gpuOptionsOf(call.request);
+        checkGpuOptions(options);
+        const left = timeLeftMs(call);
+        if (left !== undefined) options.seconds = Math.max(0.001, Math.min(options.seconds ?? 1, (left - Math.min(200, left / 4)) / 1000));
+        const decision = await stoppable(call, (stop) => runner.decideGpu({ snapshot, options, stop }));
+        return gpuDecisionMessage(decision, snapshot);
+      });
+    },
+    SimulateGpuSchedule: (call: grpc.ServerWritableStream<any, any>) => {
+      (async () => {
+        const instance = gpuInstanceOf(call.request);
+        const input = { instance, ...gpuOptionsOf(call.request) };
+        checkGpuOptions(input);
+        const summary = await stoppable(call, async (stop) => {
+          try {
+            return await runner.simulateGpu({ input, stop }, (p) => {
+              if (!call.cancelled) call.write({ progress: { decisions: p.decisions, timeS: p.timeS, elapsedS: p.elapsedS } });
+            });
+          } catch (err) {
+            // the worker's error loses its class on the way back; the flag says why it ended
+            if (Atomics.load(new Int32Array(stop), 0) !== 0) throw new StoppedError('the replay was stopped: call cancelled or server shutting down');
+            throw err;
+          }
+        });
+        if (!call.cancelled) call.write({ result: gpuResultMessage(summary, instance, call.request.includeLog === true) });
+        call.end();
+      })().catch((err) => call.emit('error', asStatus(err)));
     },
   });
   health.addToServer(server);
@@ -90,7 +136,7 @@ function answer(done: grpc.sendUnaryData<any>, work: () => Promise<unknown>): vo
   work().then((value) => done(null, value), (err) => done(asStatus(err)));
 }
 
-/** InputError -> INVALID_ARGUMENT naming the field; no feasible placement to answer -> FAILED_PRECONDITION; anything else is INTERNAL. */
+/** InputError -> INVALID_ARGUMENT naming the field; no feasible placement to answer -> FAILED_PRECONDITION; a stopped replay -> CANCELLED; anything else is INTERNAL. */
 function asStatus(err: unknown): Partial<grpc.StatusObject> {
   if (err instanceof InputError) {
     const metadata = new grpc.Metadata();
@@ -98,6 +144,7 @@ function asStatus(err: unknown): Partial<grpc.StatusObject> {
     return { code: grpc.status.INVALID_ARGUMENT, details: err.message, metadata };
   }
   if (err instanceof NoSolutionError) return { code: grpc.status.FAILED_PRECONDITION, details: err.message };
+  if (err instanceof StoppedError) return { code: grpc.status.CANCELLED, details: err.message };
   console.error('copt: internal error:', err);
   return { code: grpc.status.INTERNAL, details: err instanceof Error ? err.message : String(err) };
 }
