@@ -67,6 +67,23 @@ describe('copt solve/evaluate placement', () => {
     expect(summary.stdout).toMatch(/search: exact \(enumeration\), \d+ nodes in [\d.]+ s, stopped: optimal \(proven\)/);
   });
 
+  it('schedule gpu replays a suite file or a reference CSV folder and prints the figures', async () => {
+    const suite = join(import.meta.dirname, '..', 'instances', 'gpu', 'suite', 'n10-mixed-1.json');
+    const r = await copt('schedule', 'gpu', suite, '--method', 'rg', '--seed', '2', '--iterations', '30');
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    for (const k of ['total_cost', 'vm_cost', 'tardiness_cost', 'total_tardiness_s', 'jobs', 'wall_s']) expect(out).toHaveProperty(k);
+    expect(out.total_cost).toBeCloseTo(out.vm_cost + out.tardiness_cost, 9);
+    expect(out.jobs).toBe(100);
+    const folder = await copt('schedule', 'gpu', join(import.meta.dirname, 'fixtures', 'gpu-reference'), '--method', 'edf');
+    expect(JSON.parse(folder.stdout).total_cost).toBeCloseTo((84777.9 * 0.56 + 60000 * 0.56 + 83999.9 * 1.13) / 3600 + 65200.4 * 0.003, 9);
+    const bad = await copt('schedule', 'gpu', suite, '--iterations', '0');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toBe('copt: --iterations 0: must be a whole number >= 1\n');
+    const missing = await copt('schedule', 'gpu', join(tmp, 'none.json'));
+    expect(missing.stderr).toMatch(/^copt: cannot read .*none.json: ENOENT\n$/);
+  });
+
   it('reports bad input on one line naming the file, the field and the value, exit code 2', async () => {
     const d = JSON.parse(readFileSync(files[0], 'utf8'));
     d.Lambda = -3;
