@@ -1,4 +1,5 @@
 import { benchEngines } from './engines.js';
+import { benchGpu } from './gpu.js';
 import { benchPlacement } from './placement.js';
 import { benchPlacementCli } from './placement-cli.js';
 
@@ -6,6 +7,7 @@ const BENCHES: Record<string, (args: string[]) => Promise<void>> = {
   placement: benchPlacement,
   'placement-cli': benchPlacementCli,
   engines: benchEngines,
+  gpu: benchGpu,
 };
 
 const [name, ...args] = process.argv.slice(2);

@@ -3,7 +3,7 @@ import { GpuSolver } from '../wasm/gpu-solver.js';
 import { encodeDecision } from './encode.js';
 import type { GpuInstance } from './model.js';
 import { GPU_METHODS, gpuScheduler, type GpuMethod, type GpuSearchOptions, type GpuSearchTotals } from './schedulers.js';
-import { matchNodes, simulate, type LogEntry, type NodePlan, type Scheduler, type Snapshot } from './simulate.js';
+import { matchNodes, simulate, type NodePlan, type Scheduler, type SimulationResult, type Snapshot } from './simulate.js';
 
 /** A replay ended early because its caller asked it to stop. */
 export class StoppedError extends Error {
@@ -16,23 +16,14 @@ export interface GpuSimulationInput extends GpuSearchOptions {
 }
 
 /** A whole replay's figures (what `copt schedule gpu` prints and SimulateGpuSchedule answers). */
-export interface GpuSimulationSummary {
+export interface GpuSimulationSummary extends Omit<SimulationResult, 'decisionWallS'> {
   instance: string;
   method: GpuMethod;
   seed: number;
-  totalCost: number;
-  vmCost: number;
-  tardinessCost: number;
-  totalTardinessS: number;
-  jobs: number;
-  lateJobs: number;
-  makespanS: number;
-  decisions: number;
   decisionMedianS: number;
   decisionMaxS: number;
   wallS: number;
   search: GpuSearchTotals;
-  log: LogEntry[];
 }
 
 /** Checks the method and the per-decision budget; throws InputError naming the field. */
@@ -67,13 +58,12 @@ export function simulateGpu(
   };
   const started = performance.now();
   const r = simulate(input.instance, scheduler);
-  const sorted = [...r.decisionWallS].sort((a, b) => a - b);
+  const { decisionWallS, ...figures } = r;
+  const sorted = [...decisionWallS].sort((a, b) => a - b);
   return {
-    instance: input.instance.name, method: input.method, seed: input.seed,
-    totalCost: r.totalCost, vmCost: r.vmCost, tardinessCost: r.tardinessCost, totalTardinessS: r.totalTardinessS,
-    jobs: r.jobs, lateJobs: r.lateJobs, makespanS: r.makespanS, decisions: r.decisions,
+    ...figures, instance: input.instance.name, method: input.method, seed: input.seed,
     decisionMedianS: sorted.length ? sorted[sorted.length >> 1] : 0, decisionMaxS: sorted.length ? sorted[sorted.length - 1] : 0,
-    wallS: (performance.now() - started) / 1000, search: totals, log: r.log,
+    wallS: (performance.now() - started) / 1000, search: totals,
   };
 }
 

@@ -10,6 +10,12 @@ export function better(v1: f64, c1: f64, v2: f64, c2: f64): bool {
   return c1 < c2 - EPS * (1 + Math.abs(c2));
 }
 
+/** Equal within 1e-9 relative: what the full-recompute assertion mode accepts from an incremental evaluation. */
+export function nearlyEqual(a: f64, b: f64): bool {
+  if (a == b) return true;
+  return Math.abs(a - b) <= 1e-9 * max(1.0, max(Math.abs(a), Math.abs(b)));
+}
+
 /**
  * What an engine needs from a problem. The problem owns one current solution with its evaluation,
  * a move list for it, and numbered slots to keep solutions in (elite set, best).

@@ -1,4 +1,4 @@
-import { Problem } from "../../engines/problem";
+import { nearlyEqual, Problem } from "../../engines/problem";
 import { Rng } from "../../rng";
 import { GpuData } from "./data";
 
@@ -22,8 +22,8 @@ const RANDOM_NODE_CHANCE: f64 = 0.3;
  * while it runs a job. Cost (the proxy of the reference scheduler): every node pays its VM price
  * until its longest job ends; every running job pays weight x its tardiness if it ran to the end
  * here; a waiting job pays what its best configuration would cost alone on a VM of its own started
- * after the expected wait (so waiting never looks cheaper than running alone now). Infeasibility: GPUs used beyond a node's
- * VM. Evaluation is incremental: a move touches one job and at most two nodes.
+ * after the expected wait (so waiting never looks cheaper than running alone now). Infeasibility:
+ * GPUs used beyond a node's VM. Evaluation is incremental: a move touches one job and at most two nodes.
  */
 export class GpuProblem extends Problem {
   d: GpuData;
@@ -434,7 +434,7 @@ export class GpuProblem extends Problem {
     const cost = this.costSum;
     const excess = this.excessSum;
     this.evaluateFull();
-    if (!close(cost, this.costSum) || !close(excess, this.excessSum)) this.assertFailures++;
+    if (!nearlyEqual(cost, this.costSum) || !nearlyEqual(excess, this.excessSum)) this.assertFailures++;
   }
 
   // ---------------------------------------------------------------- slots
@@ -484,9 +484,4 @@ export class GpuProblem extends Problem {
     }
     return n;
   }
-}
-
-function close(a: f64, b: f64): bool {
-  if (a == b) return true;
-  return Math.abs(a - b) <= 1e-9 * max(1.0, max(Math.abs(a), Math.abs(b)));
 }

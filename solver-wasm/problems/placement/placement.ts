@@ -1,4 +1,4 @@
-import { Problem } from "../../engines/problem";
+import { nearlyEqual, Problem } from "../../engines/problem";
 import { Rng } from "../../rng";
 import { EDGE, FAAS, FAAS_COMPONENT_RATE, FAAS_FIRST_PARTITION_RATE, PlacementData } from "./data";
 
@@ -627,8 +627,8 @@ export class PlacementProblem extends Problem {
     const times = this.assertTimes;
     for (let c = 0; c < d.C; c++) times[c] = this.compTime[c];
     this.evaluateFull();
-    let ok = close(cost, this.totalCost) && close(viol, this.totalViol);
-    for (let c = 0; c < d.C; c++) ok = ok && close(times[c], this.compTime[c]);
+    let ok = nearlyEqual(cost, this.totalCost) && nearlyEqual(viol, this.totalViol);
+    for (let c = 0; c < d.C; c++) ok = ok && nearlyEqual(times[c], this.compTime[c]);
     if (!ok) this.assertFailures++;
   }
 
@@ -676,9 +676,4 @@ export class PlacementProblem extends Problem {
     for (let r = 0; r < d.R; r++) if (this.slotData[oa + d.C + d.P + r] != this.slotData[ob + d.C + d.P + r]) n++;
     return n;
   }
-}
-
-function close(a: f64, b: f64): bool {
-  if (a == b) return true;
-  return Math.abs(a - b) <= 1e-9 * max(1.0, max(Math.abs(a), Math.abs(b)));
 }
