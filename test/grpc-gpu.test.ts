@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { failure, unaryCall } from './helpers/grpc-calls.js';
 import { readReferenceFolder } from '../adapters/gpu-scheduler/reference-csv.js';
 import { optimizerClient } from '../server/grpc/client.js';
 import { startServer, type OptimizerServer } from '../server/grpc/server.js';
@@ -27,13 +28,7 @@ afterAll(async () => {
   await server.shutdown();
 });
 
-function unary(method: string, request: Msg): Promise<Msg> {
-  return new Promise((resolve, reject) => client[method](request, (err: grpc.ServiceError | null, res: Msg) => (err ? reject(err) : resolve(res))));
-}
-
-function failure(p: Promise<unknown>): Promise<grpc.ServiceError> {
-  return p.then(() => { throw new Error('the call succeeded'); }, (err) => err as grpc.ServiceError);
-}
+const unary = (method: string, request: Msg, deadlineMs?: number) => unaryCall(client, method, request, deadlineMs);
 
 /** Collects a SimulateGpuSchedule stream: its progress events and its result (or its error). */
 function simulateStream(request: Msg, onEvent?: (e: Msg, call: grpc.ClientReadableStream<Msg>) => void): Promise<{ progress: Msg[]; result?: Msg; error?: grpc.ServiceError }> {

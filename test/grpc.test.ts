@@ -5,6 +5,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { service as healthService } from 'grpc-health-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { failure, unaryCall } from './helpers/grpc-calls.js';
 import { parseSpace4aiSystem } from '../adapters/space4ai/system.js';
 import { optimizerClient, solveOverStream } from '../server/grpc/client.js';
 import { startServer, type OptimizerServer } from '../server/grpc/server.js';
@@ -21,17 +22,7 @@ const system = parseSpace4aiSystem(json);
 let server: OptimizerServer;
 let client: Msg;
 
-/** Promisified unary call with optional deadline. */
-function unary(method: string, request: Msg, deadlineMs?: number): Promise<Msg> {
-  return new Promise((resolve, reject) => {
-    const opts = deadlineMs === undefined ? {} : { deadline: new Date(Date.now() + deadlineMs) };
-    client[method](request, opts, (err: grpc.ServiceError | null, res: Msg) => (err ? reject(err) : resolve(res)));
-  });
-}
-
-function failure(p: Promise<unknown>): Promise<grpc.ServiceError> {
-  return p.then(() => { throw new Error('the call succeeded'); }, (err) => err as grpc.ServiceError);
-}
+const unary = (method: string, request: Msg, deadlineMs?: number) => unaryCall(client, method, request, deadlineMs);
 
 beforeAll(async () => {
   // one worker thread, so a search that did not stop would block the next call
