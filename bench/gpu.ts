@@ -1,7 +1,6 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { encodeDecision } from '../server/gpu/encode.js';
 import { jobConfigs, type GpuInstance } from '../server/gpu/model.js';
 import { GPU_METHODS, gpuScheduler, type GpuMethod } from '../server/gpu/schedulers.js';
 import { simulateGpu, type GpuSimulationSummary } from '../server/gpu/service.js';
@@ -121,7 +120,7 @@ function decisionTimes(instance: GpuInstance, seed: number) {
       ms.push(performance.now() - t0);
     }
     out[method] = { medianMs: median(ms), samples: ms.length };
-    console.log(`${method}: median ${out[method].medianMs.toFixed(1)} ms over ${ms.length} decisions (${encodeDecision(snapshot).configs.length} configurations)`);
+    console.log(`${method}: median ${out[method].medianMs.toFixed(1)} ms over ${ms.length} decisions (${jobs.reduce((a, v) => a + snapshot.configs[v.job].length, 0)} configurations)`);
   }
   return out;
 }

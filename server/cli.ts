@@ -24,7 +24,8 @@ const USAGE = `usage:
                                    [--relink forward|backward|mixed]
   copt evaluate placement SYSTEM.json SOLUTION.json [--lambda X] [--compat ...]
   copt schedule gpu INSTANCE.json|FOLDER [--method greedy|rg|pr|ls|ts|sa|edf|fifo|priority] [--seed N]
-                   [--iterations N] [--constructions N] [--seconds S] [--elite N] [--out FILE] [--log FILE]
+                   [--iterations N] [--constructions N] [--seconds S] [--elite N] [--horizon S]
+                   [--out FILE] [--log FILE]
   copt serve [--address HOST:PORT | --port N]`;
 
 /** gRPC status of an exact solve with no feasible placement to answer (exit code 1, as in this process). */
@@ -246,7 +247,7 @@ function readGpuInstance(path: string): GpuInstance {
 function scheduleGpu(args: string[]): number {
   const { values, positionals } = options(args, {
     method: { type: 'string' }, seed: { type: 'string' }, iterations: { type: 'string' }, constructions: { type: 'string' },
-    seconds: { type: 'string' }, elite: { type: 'string' }, out: { type: 'string' }, log: { type: 'string' },
+    seconds: { type: 'string' }, elite: { type: 'string' }, horizon: { type: 'string' }, out: { type: 'string' }, log: { type: 'string' },
   } as const, 1);
   const instance = readGpuInstance(positionals[0]);
   const whole = (v: string | undefined, flag: string) => number(v, flag, (x) => Number.isInteger(x) && x >= 1, 'must be a whole number >= 1');
@@ -258,6 +259,7 @@ function scheduleGpu(args: string[]): number {
     constructions: whole(values.constructions, 'constructions'),
     seconds: number(values.seconds, 'seconds', (x) => x > 0, 'must be > 0'),
     eliteSize: whole(values.elite, 'elite'),
+    horizonS: number(values.horizon, 'horizon', (x) => x > 0, 'must be > 0'),
   });
   const text = JSON.stringify({
     instance: r.instance, method: r.method, seed: r.seed,

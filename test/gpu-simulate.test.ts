@@ -8,6 +8,7 @@ import { auditLog } from '../server/gpu/event-log.js';
 import type { GpuInstance } from '../server/gpu/model.js';
 import { simulate, type Scheduler } from '../server/gpu/simulate.js';
 import { validateGpuInstance } from '../server/gpu/validate.js';
+import { costHull, finishCost, type ConfigPoint } from '../server/gpu/value.js';
 
 /** One VM type with 2 GPUs at 3.6 $/h (0.001 $/s); A: 100 s on 1 GPU, due at 50; B arrives at 10, 20 s, due at 100. */
 function twoJobs(maxNodes: number): GpuInstance {
@@ -139,5 +140,39 @@ describe('the reference scheduler\'s CSV layout', () => {
     expect(() => readReferenceFolder(dir)).toThrow('Lof_Selectjobs.csv[1].Deadline = "soon": must be a number');
     rmSync(join(dir, 'tNodes.csv'));
     expect(() => readReferenceFolder(dir)).toThrow(/tNodes.csv = \(missing\): is missing from/);
+  });
+});
+
+describe('least cost to finish a job (value.ts)', () => {
+  /** Every single configuration and every pair mixed at its ends or where it meets the deadline exactly. */
+  function bruteForce(points: ConfigPoint[], r: number, slack: number, w: number): number {
+    const f = (s: number, c: number) => r * c + w * Math.max(0, r * s - slack);
+    let best = Infinity;
+    for (const a of points) {
+      best = Math.min(best, f(a.seconds, a.cost));
+      for (const b of points) {
+        if (a.seconds === b.seconds) continue;
+        const alpha = (slack / r - b.seconds) / (a.seconds - b.seconds);
+        if (alpha > 0 && alpha < 1) best = Math.min(best, f(alpha * a.seconds + (1 - alpha) * b.seconds, alpha * a.cost + (1 - alpha) * b.cost));
+      }
+    }
+    return best;
+  }
+
+  it('equals the best single configuration or two-configuration mix, tardiness included', () => {
+    let x = 12345;
+    const rand = () => ((x = (Math.imul(x, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    let mixed = 0;
+    for (let k = 0; k < 2000; k++) {
+      const points = Array.from({ length: 1 + Math.floor(rand() * 8) }, () => ({ seconds: 100 + rand() * 1000, cost: 1 + rand() * 50 }));
+      const r = 0.05 + rand() * 0.95;
+      const slack = -200 + rand() * 1400;
+      const w = rand() < 0.3 ? 0 : rand() * 0.2;
+      const got = finishCost(costHull(points), r, slack, w);
+      const want = bruteForce(points, r, slack, w);
+      expect(Math.abs(got - want), `case ${k}: ${got} vs ${want}`).toBeLessThan(1e-9 * Math.max(1, want));
+      if (points.every((p) => Math.abs(r * p.cost + w * Math.max(0, r * p.seconds - slack) - want) > 1e-9)) mixed++;
+    }
+    expect(mixed).toBeGreaterThan(100); // many optima are true mixes
   });
 });

@@ -30,36 +30,36 @@ function snapshots(inst: GpuInstance, count: number, minJobs: number): Snapshot[
 }
 
 /**
- * The proxy cost written out independently: each node pays its VM price until its longest job
- * ends, each running job its tardiness, each waiting job its best configuration alone after the
- * expected wait; infeasibility is the GPUs used beyond each node's VM.
+ * The score written out independently of the wasm: each job what the encoding says its
+ * configuration or its waiting costs, each node its idle GPUs at their share of the VM price over
+ * the horizon; infeasibility is the GPUs used beyond each node's VM.
  */
 function proxy(s: Snapshot, enc: EncodedDecision, d: GpuWasmDecision): { cost: number; excess: number } {
   const { instance } = s;
-  const wait = enc.floats[enc.floats.length - 1];
-  const nodes = new Map<number, { vm: number; used: number; end: number }>();
+  // the encoding's last three float lists: run cost per configuration, wait cost per job, [horizon]
+  const f = enc.floats;
+  const horizon = f[f.length - 1];
+  const J = enc.jobs.length;
+  const waitStart = f.length - 2 - J;
+  const runStart = waitStart - 1 - enc.configs.length;
+  const nodes = new Map<number, { vm: number; used: number }>();
   let cost = 0;
-  enc.jobs.forEach((job, i) => {
-    const j = instance.jobs[job];
-    const remaining = s.jobs[i].remaining;
-    const slack = j.deadline - s.time;
+  enc.jobs.forEach((_, i) => {
     if (d.jobNode[i] < 0) {
-      cost += Math.min(...s.configs[job].map((c) => (instance.vmTypes[c.vmType].pricePerHour / 3600) * remaining * c.seconds
-        + j.weight * Math.max(0, wait + remaining * c.seconds - slack)));
+      cost += f[waitStart + i];
       return;
     }
+    cost += f[runStart + d.jobConf[i]];
     const c = enc.configs[d.jobConf[i]];
-    const t = remaining * s.configs[job].find((x) => x.vmType === c.vmType && x.gpus === c.gpus)!.seconds;
-    cost += j.weight * Math.max(0, t - slack);
-    const n = nodes.get(d.jobNode[i]) ?? { vm: c.vmType, used: 0, end: 0 };
+    const n = nodes.get(d.jobNode[i]) ?? { vm: c.vmType, used: 0 };
     n.used += c.gpus;
-    n.end = Math.max(n.end, t);
     nodes.set(d.jobNode[i], n);
   });
   let excess = 0;
   for (const n of nodes.values()) {
-    cost += (instance.vmTypes[n.vm].pricePerHour / 3600) * n.end;
-    excess += Math.max(0, n.used - instance.vmTypes[n.vm].gpus);
+    const vm = instance.vmTypes[n.vm];
+    cost += (vm.pricePerHour / 3600) * (Math.max(0, vm.gpus - n.used) / vm.gpus) * horizon;
+    excess += Math.max(0, n.used - vm.gpus);
   }
   return { cost, excess };
 }
@@ -83,7 +83,7 @@ describe('wasm GPU decision', () => {
     let checked = 0;
     let overbooked = 0;
     for (const s of heavy) {
-      const enc = encodeDecision(s);
+      const enc = encodeDecision(s, 1800);
       const solver = new GpuSolver(enc);
       for (let k = 0; k < 30; k++) {
         // random nodes and configurations; types are made consistent by taking each node's first job's VM type
@@ -122,7 +122,7 @@ describe('wasm GPU decision', () => {
     const rand = lcg(11);
     let moves = 0;
     for (const s of heavy) {
-      const solver = new GpuSolver(encodeDecision(s), 8, build);
+      const solver = new GpuSolver(encodeDecision(s, 1800), 8, build);
       const m = solver.moves;
       m.setAssertMode(true);
       m.construct(3);
@@ -154,7 +154,7 @@ describe('wasm GPU decision', () => {
 
   it('the searches never answer a decision worse, by the proxy, than the reference greedy', () => {
     for (const s of heavy) {
-      const enc = encodeDecision(s);
+      const enc = encodeDecision(s, 1800);
       const greedy = new GpuSolver(enc).solve({ method: 'rg', seed: 1, seconds: 10, maxIterations: 1 });
       for (const method of ['rg', 'pr', 'ts'] as const) {
         const r = new GpuSolver(enc).solve({ method, seed: 1, seconds: 10, maxIterations: 60, greedyIterations: 20 });

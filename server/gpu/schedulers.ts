@@ -18,9 +18,14 @@ export interface GpuSearchOptions {
   seconds?: number;
   /** elite set size (default 8) */
   eliteSize?: number;
+  /** how long a decision is expected to hold, in seconds (default: the mean gap between the decisions so far, an hour before the second) */
+  horizonS?: number;
   /** polled by the searches: true ends a decision with its best so far */
   shouldStop?: () => boolean;
 }
+
+/** The horizon before a replay has shown how often it decides. */
+export const DEFAULT_HORIZON_S = 3600;
 
 /** Counters summed over a simulation's decisions. */
 export interface GpuSearchTotals {
@@ -43,8 +48,11 @@ const ENGINE: Record<Exclude<GpuMethod, 'edf' | 'fifo' | 'priority'>, SearchMeth
 export function gpuScheduler(method: GpuMethod, opts: GpuSearchOptions, totals?: GpuSearchTotals): Scheduler {
   if (method === 'edf' || method === 'fifo' || method === 'priority') return baselineScheduler(method);
   let k = 0;
+  let first = NaN;
   return (s: Snapshot): Decision => {
-    const encoded = encodeDecision(s);
+    if (k === 0) first = s.time;
+    const horizon = opts.horizonS ?? (k >= 1 && s.time > first ? (s.time - first) / k : DEFAULT_HORIZON_S);
+    const encoded = encodeDecision(s, horizon);
     const solver = new GpuSolver(encoded, opts.eliteSize ?? 8);
     const constructions = opts.constructions ?? 50;
     const r = solver.solve({

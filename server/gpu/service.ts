@@ -2,7 +2,7 @@ import { InputError } from '../input-error.js';
 import { GpuSolver } from '../wasm/gpu-solver.js';
 import { encodeDecision } from './encode.js';
 import type { GpuInstance } from './model.js';
-import { GPU_METHODS, gpuScheduler, type GpuMethod, type GpuSearchOptions, type GpuSearchTotals } from './schedulers.js';
+import { DEFAULT_HORIZON_S, GPU_METHODS, gpuScheduler, type GpuMethod, type GpuSearchOptions, type GpuSearchTotals } from './schedulers.js';
 import { matchNodes, simulate, type NodePlan, type Scheduler, type SimulationResult, type Snapshot } from './simulate.js';
 
 /** A replay ended early because its caller asked it to stop. */
@@ -35,6 +35,7 @@ export function checkGpuOptions(input: Omit<GpuSimulationInput, 'instance'>): vo
     if (v !== undefined && !(Number.isInteger(v) && v >= 1)) throw new InputError(k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), v, 'must be a whole number >= 1');
   }
   if (input.seconds !== undefined && !(input.seconds > 0 && Number.isFinite(input.seconds))) throw new InputError('seconds', input.seconds, 'must be > 0');
+  if (input.horizonS !== undefined && !(input.horizonS > 0 && Number.isFinite(input.horizonS))) throw new InputError('horizon_s', input.horizonS, 'must be > 0');
 }
 
 /**
@@ -86,7 +87,7 @@ export function decideGpu(snapshot: Snapshot, options: Omit<GpuSimulationInput, 
   const plans = decision.map((p, k) => ({ ...p, node: kept[k] >= 0 ? kept[k] : next++ }));
   const placed = new Set(decision.flatMap((p) => p.jobs.map((j) => j.job)));
   // the proxy of whatever the method decided, by the wasm evaluation
-  const encoded = encodeDecision(snapshot);
+  const encoded = encodeDecision(snapshot, options.horizonS ?? DEFAULT_HORIZON_S);
   const jobNode = new Int32Array(encoded.jobs.length).fill(-1);
   const jobConf = new Int32Array(encoded.jobs.length).fill(-1);
   const index = new Map(encoded.jobs.map((j, i) => [j, i]));

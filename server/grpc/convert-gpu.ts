@@ -39,6 +39,7 @@ export function gpuOptionsOf(req: Msg): Omit<GpuSimulationInput, 'instance'> {
     constructions: b.constructions || undefined,
     seconds: b.seconds || undefined,
     eliteSize: b.eliteSize || undefined,
+    horizonS: b.horizonS || undefined,
   };
 }
 

@@ -3,8 +3,8 @@ import { Reader } from "../../input";
 /**
  * One GPU scheduling decision in flat arrays, in the order server/gpu/encode.ts writes them: the
  * jobs waiting or running at the decision time, each with its configurations (VM type, GPUs, the
- * time its remaining work takes there), the VM types, and the node limit. Times are relative to
- * the decision time.
+ * time its remaining work takes there, and what running in it costs the job), the VM types, and
+ * the node limit. Times are relative to the decision time.
  */
 export class GpuData {
   J: i32; V: i32; N: i32; C: i32;
@@ -18,17 +18,18 @@ export class GpuData {
   confTime: StaticArray<f64>;
   /** seconds from the decision time to each job's deadline (negative when already late) */
   jobSlack: StaticArray<f64>;
-  jobWeight: StaticArray<f64>;
-  /** how long a waiting job is expected to wait: none while a node is free, else until the last running job ends */
-  waitDelay: f64;
+  /** what running in each configuration costs the job: until the next decision, then the least cost to finish */
+  confCost: StaticArray<f64>;
+  /** what waiting costs each job: the least cost to finish after the next decision */
+  waitCost: StaticArray<f64>;
+  /** how long a decision is expected to hold, in seconds: idle GPUs are paid for that long */
+  horizon: f64;
 
   // Derived here.
   /** each job's configurations: those meeting the deadline by cost share, then the rest fastest first */
   confOrder: StaticArray<i32> = new StaticArray<i32>(0);
   /** how many of a job's ordered configurations meet its deadline */
   jobOnTime: StaticArray<i32> = new StaticArray<i32>(0);
-  /** what a waiting job is charged: its best configuration alone on a VM of its own (whole price), started after waitDelay */
-  waitCost: StaticArray<f64> = new StaticArray<f64>(0);
   /** jobs by pressure: least slack on their fastest configuration first */
   pressureOrder: StaticArray<i32> = new StaticArray<i32>(0);
 
@@ -42,12 +43,12 @@ export class GpuData {
     this.vmPrice = r.floats();
     this.confTime = r.floats();
     this.jobSlack = r.floats();
-    this.jobWeight = r.floats();
-    this.waitDelay = r.floats()[0];
+    this.confCost = r.floats();
+    this.waitCost = r.floats();
+    this.horizon = r.floats()[0];
 
     this.confOrder = new StaticArray<i32>(this.C);
     this.jobOnTime = new StaticArray<i32>(this.J);
-    this.waitCost = new StaticArray<f64>(this.J);
     const fastest = new StaticArray<f64>(this.J);
     for (let j = 0; j < this.J; j++) {
       const start = this.jobConfStart[j];
@@ -68,15 +69,8 @@ export class GpuData {
         this.confOrder[i] = c;
       }
       let quickest: f64 = Infinity;
-      let alone: f64 = Infinity;
-      for (let c = start; c < end; c++) {
-        const t = this.confTime[c];
-        quickest = min(quickest, t);
-        alone = min(alone, this.vmPrice[this.confVm[c]] * t + this.jobWeight[j] * max(0.0, this.waitDelay + t - this.jobSlack[j]));
-      }
+      for (let c = start; c < end; c++) quickest = min(quickest, this.confTime[c]);
       fastest[j] = quickest;
-      // never below running alone now: waiting is no cheaper than any placement it could have
-      this.waitCost[j] = alone;
     }
     this.pressureOrder = new StaticArray<i32>(this.J);
     for (let j = 0; j < this.J; j++) {

@@ -19,11 +19,11 @@ const RANDOM_NODE_CHANCE: f64 = 0.3;
 /**
  * One GPU scheduling decision: for every job waiting or running at the decision time, a node and a
  * configuration, or waiting. A node's VM type is that of the configurations of its jobs; it is open
- * while it runs a job. Cost (the proxy of the reference scheduler): every node pays its VM price
- * until its longest job ends; every running job pays weight x its tardiness if it ran to the end
- * here; a waiting job pays what its best configuration would cost alone on a VM of its own started
- * after the expected wait (so waiting never looks cheaper than running alone now). Infeasibility:
- * GPUs used beyond a node's VM. Evaluation is incremental: a move touches one job and at most two nodes.
+ * while it runs a job. Cost: each job what its configuration (or waiting) costs it, as the host
+ * worked out (running until the next decision, then finishing at least cost, tardiness included),
+ * plus each node's idle GPUs at their share of the VM price until the next decision.
+ * Infeasibility: GPUs used beyond a node's VM. Evaluation is incremental: a move touches one job
+ * and at most two nodes.
  */
 export class GpuProblem extends Problem {
   d: GpuData;
@@ -32,7 +32,6 @@ export class GpuProblem extends Problem {
   nodeType: StaticArray<i32>;
   nodeUsed: StaticArray<i32>;
   nodeCount: StaticArray<i32>;
-  nodeEnd: StaticArray<f64>;
   nodeCost: StaticArray<f64>;
   nodeExcess: StaticArray<f64>;
   nodeHead: StaticArray<i32>;
@@ -66,7 +65,6 @@ export class GpuProblem extends Problem {
     this.nodeType = new StaticArray<i32>(d.N);
     this.nodeUsed = new StaticArray<i32>(d.N);
     this.nodeCount = new StaticArray<i32>(d.N);
-    this.nodeEnd = new StaticArray<f64>(d.N);
     this.nodeCost = new StaticArray<f64>(d.N);
     this.nodeExcess = new StaticArray<f64>(d.N);
     this.nodeHead = new StaticArray<i32>(d.N);
@@ -126,22 +124,20 @@ export class GpuProblem extends Problem {
     this.excessSum = excess;
   }
 
-  /** A job's own cost: its tardiness where it runs, or its waiting charge. */
+  /** A job's own cost: in its configuration, or waiting. */
   @inline private jobCost(j: i32): f64 {
     const c = this.jobConf[j];
-    if (c < 0) return this.d.waitCost[j];
-    return this.d.jobWeight[j] * max(0.0, this.d.confTime[c] - this.d.jobSlack[j]);
+    return c < 0 ? this.d.waitCost[j] : this.d.confCost[c];
   }
 
-  /** Node k's end, cost and excess from its jobs (not added to the sums). */
+  /** Node k's idle-GPU cost and excess (not added to the sums). */
   private measureNode(k: i32): void {
     const d = this.d;
-    let end: f64 = 0;
-    for (let j = this.nodeHead[k]; j >= 0; j = this.jobNext[j]) end = max(end, d.confTime[this.jobConf[j]]);
     const v = this.nodeType[k];
-    this.nodeEnd[k] = end;
-    this.nodeCost[k] = v < 0 ? 0 : d.vmPrice[v] * end;
-    this.nodeExcess[k] = v < 0 ? 0 : <f64>max(0, this.nodeUsed[k] - d.vmGpus[v]);
+    const gpus = v < 0 ? 0 : d.vmGpus[v];
+    const used = this.nodeUsed[k];
+    this.nodeCost[k] = v < 0 || used >= gpus ? 0 : d.vmPrice[v] * <f64>(gpus - used) / <f64>gpus * d.horizon;
+    this.nodeExcess[k] = v < 0 ? 0 : <f64>max(0, used - gpus);
   }
 
   /** Re-measures node k and moves the sums by the difference. */
