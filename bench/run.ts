@@ -1,4 +1,5 @@
 import { benchEngines } from './engines.js';
+import { benchExecTime } from './exec-time.js';
 import { benchGpu } from './gpu.js';
 import { benchPlacement } from './placement.js';
 import { benchPlacementCli } from './placement-cli.js';
@@ -8,6 +9,7 @@ const BENCHES: Record<string, (args: string[]) => Promise<void>> = {
   'placement-cli': benchPlacementCli,
   engines: benchEngines,
   gpu: benchGpu,
+  'exec-time': benchExecTime,
 };
 
 const [name, ...args] = process.argv.slice(2);

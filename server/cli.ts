@@ -6,10 +6,12 @@ import { parseSpace4aiSystem } from '../adapters/space4ai/system.js';
 import type { GpuInstance } from './gpu/model.js';
 import { GPU_METHODS } from './gpu/schedulers.js';
 import { simulateGpu } from './gpu/service.js';
-import { validateGpuInstance } from './gpu/validate.js';
+import { resolveGpuInstance } from './gpu/predicted-times.js';
 import { optimizerClient, solveOverStream } from './grpc/client.js';
 import { DEFAULT_ADDRESS, startServer } from './grpc/server.js';
 import { InputError } from './input-error.js';
+import { ExecTimeModel, jobFolds, mape, readProfilingTable } from './models/exec-time.js';
+import { projectRoot } from './paths.js';
 import type { PlacementEvaluation } from './placement/evaluate.js';
 import type { PlacementSystem, Profile } from './placement/model.js';
 import { DEFAULT_SECONDS, evaluateDecision, NoSolutionError, PLACEMENT_METHODS, solvePlacement, type PlacementMethod, type PlacementProgress, type SolvePlacementInput } from './placement/service.js';
@@ -26,6 +28,7 @@ const USAGE = `usage:
   copt schedule gpu INSTANCE.json|FOLDER [--method greedy|rg|pr|ls|ts|sa|edf|fifo|priority] [--seed N]
                    [--iterations N] [--constructions N] [--seconds S] [--elite N] [--horizon S]
                    [--out FILE] [--log FILE]
+  copt train exec-time [--data CSV] [--out DIR] [--epochs N] [--seed N] [--folds N]
   copt serve [--address HOST:PORT | --port N]`;
 
 /** gRPC status of an exact solve with no feasible placement to answer (exit code 1, as in this process). */
@@ -47,7 +50,8 @@ export async function main(argv: string[]): Promise<number> {
     if (command === 'serve') return await serve([what, ...rest].filter((x) => x !== undefined));
     if (command === 'solve' && what === 'placement') return await solve(rest);
     if (command === 'evaluate' && what === 'placement') return evaluate(rest);
-    if (command === 'schedule' && what === 'gpu') return scheduleGpu(rest);
+    if (command === 'schedule' && what === 'gpu') return await scheduleGpu(rest);
+    if (command === 'train' && what === 'exec-time') return await trainExecTime(rest);
     if (command === undefined || command === '--help' || command === 'help') {
       console.log(USAGE);
       return command === undefined ? 2 : 0;
@@ -221,7 +225,7 @@ function evaluate(args: string[]): number {
 }
 
 /** A GPU instance from our JSON, or from a folder in the reference scheduler's CSV layout. */
-function readGpuInstance(path: string): GpuInstance {
+async function readGpuInstance(path: string): Promise<GpuInstance> {
   let folder: boolean;
   try {
     folder = statSync(path).isDirectory();
@@ -237,19 +241,19 @@ function readGpuInstance(path: string): GpuInstance {
     } catch (err) {
       throw new UsageError(`${path}: not valid JSON (${(err as Error).message})`);
     }
-    return validateGpuInstance(json);
+    return await resolveGpuInstance(json);
   } catch (err) {
     if (err instanceof InputError) throw new UsageError(`${path}: ${err.message}`);
     throw err;
   }
 }
 
-function scheduleGpu(args: string[]): number {
+async function scheduleGpu(args: string[]): Promise<number> {
   const { values, positionals } = options(args, {
     method: { type: 'string' }, seed: { type: 'string' }, iterations: { type: 'string' }, constructions: { type: 'string' },
     seconds: { type: 'string' }, elite: { type: 'string' }, horizon: { type: 'string' }, out: { type: 'string' }, log: { type: 'string' },
   } as const, 1);
-  const instance = readGpuInstance(positionals[0]);
+  const instance = await readGpuInstance(positionals[0]);
   const whole = (v: string | undefined, flag: string) => number(v, flag, (x) => Number.isInteger(x) && x >= 1, 'must be a whole number >= 1');
   const r = simulateGpu({
     instance,
@@ -274,6 +278,40 @@ function scheduleGpu(args: string[]): number {
   if (values.log) writeFileSync(values.log, r.log.map((e) => JSON.stringify(e)).join('\n') + '\n');
   if (values.out) writeFileSync(values.out, text);
   else process.stdout.write(text);
+  return 0;
+}
+
+/** Trains the execution-time model on a profiling table, reports its error on unseen jobs, and stores it. */
+async function trainExecTime(args: string[]): Promise<number> {
+  const { values } = options(args, {
+    data: { type: 'string' }, out: { type: 'string' }, epochs: { type: 'string' }, seed: { type: 'string' }, folds: { type: 'string' },
+  } as const, 0);
+  const data = values.data ?? `${projectRoot()}/instances/gpu/polimi/data_2d10d_filtered.csv`;
+  let rows;
+  try {
+    rows = readProfilingTable(readText(data));
+  } catch (err) {
+    throw new UsageError(`${data}: ${(err as Error).message}`);
+  }
+  const train = {
+    epochs: number(values.epochs, 'epochs', (x) => Number.isInteger(x) && x >= 1, 'must be a whole number >= 1'),
+    seed: number(values.seed, 'seed', (x) => Number.isSafeInteger(x) && x >= 0, 'must be a whole number >= 0'),
+  };
+  const jobs = new Set(rows.map((r) => r.job)).size;
+  const folds = number(values.folds, 'folds', (x) => Number.isInteger(x) && x >= 2 && x <= jobs, `must be a whole number from 2 to the ${jobs} jobs`) ?? Math.min(5, jobs);
+  const t0 = performance.now();
+  const held = await jobFolds(rows, folds, train);
+  const model = await ExecTimeModel.train(rows, train);
+  const out = values.out ?? `${projectRoot()}/models/exec-time`;
+  await model.save(out);
+  const fitted = model.predict(rows.map((r) => ({ features: r, gpuType: r.gpuType, gpus: r.gpus })));
+  const round = (x: number) => Number(x.toFixed(3));
+  console.log(JSON.stringify({
+    rows: rows.length, jobs, gpu_types: model.gpuTypes, folds,
+    heldout_jobs_mape_pct: round(mape(held.map((h) => h.predicted), held.map((h) => h.row.seconds))),
+    train_mape_pct: round(mape(fitted, rows.map((r) => r.seconds))),
+    out, wall_s: round((performance.now() - t0) / 1000),
+  }, null, 2));
   return 0;
 }
 

@@ -8,6 +8,7 @@ import { optimizerClient } from '../server/grpc/client.js';
 import { startServer, type OptimizerServer } from '../server/grpc/server.js';
 import { simulateGpu } from '../server/gpu/service.js';
 import { validateGpuInstance } from '../server/gpu/validate.js';
+import { ExecTimeModel } from '../server/models/exec-time.js';
 import { WorkerPool } from '../server/pool.js';
 
 type Msg = Record<string, any>;
@@ -84,6 +85,26 @@ describe('GPU scheduling over gRPC', () => {
       expect(d.nodes.flatMap((n: Msg) => n.jobs.map((j: Msg) => j.job)).length + d.waiting.length).toBe(3);
       expect(d.proxyCost).toBeGreaterThan(0);
     }
+  });
+
+  it('ScheduleGpuJobs with jobs that give features instead of times uses the stored execution-time model', async () => {
+    const features = { images: 130000, epochs: 800, batchSize: 256 };
+    const instance = {
+      maxNodes: 2, vmTypes: [{ name: 'Standard_NC24', gpuType: 'K80', gpus: 4, pricePerHour: 3.6 }],
+      jobs: [{ id: 'f1', deadline: 1e7, weight: 0.01, features }, { id: 'f2', submission: 10, deadline: 2e5, weight: 0.01, features: { ...features, epochs: 1600 } }],
+    };
+    const d = await unary('ScheduleGpuJobs', { instance, time: 100, jobs: [{ job: 'f1' }, { job: 'f2' }], method: 'GPU_METHOD_GREEDY' });
+    const model = await ExecTimeModel.load(join(import.meta.dirname, '..', 'models', 'exec-time'));
+    const placed = d.nodes.flatMap((n: Msg) => n.jobs);
+    expect(placed.map((j: Msg) => j.job).sort()).toEqual(['f1', 'f2']);
+    for (const j of placed) {
+      const epochs = j.job === 'f1' ? 800 : 1600;
+      const [seconds] = model.predict([{ features: { ...features, epochs }, gpuType: 'K80', gpus: j.gpus }]);
+      expect(j.expectedFinish - 100).toBeCloseTo(seconds, 3);
+    }
+    const err = await failure(unary('ScheduleGpuJobs', { instance: { ...instance, timeModel: 'none-such' }, time: 100 }));
+    expect(err.code).toBe(grpc.status.INVALID_ARGUMENT);
+    expect(err.details).toBe('time_model = "none-such": names no stored model (stored: exec-time)');
   });
 
   it('bad input is INVALID_ARGUMENT naming the field and the value', async () => {

@@ -2,7 +2,9 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ExecutionTime, GpuInstance, VmType } from '../../server/gpu/model.js';
+import { DEFAULT_TIME_MODEL, modelsFolder } from '../../server/gpu/predicted-times.js';
 import { validateGpuInstance } from '../../server/gpu/validate.js';
+import { ExecTimeModel } from '../../server/models/exec-time.js';
 import { projectRoot } from '../../server/paths.js';
 import { random, type Rng } from '../random.js';
 
@@ -66,9 +68,9 @@ export function profiles(): { name: string; times: ExecutionTime[] }[] {
  * "low" and 1.3 / 3 for "high", alternating high and low clusters for "mixed");
  * deadline = submission + U(1, 3) x the fastest time, weight = 2 x U(0.0015, 0.0075) per second.
  */
-export function generateGpuInstance(rng: Rng, n: number, scenario: Scenario, name: string): GpuInstance {
+export function generateGpuInstance(rng: Rng, n: number, scenario: Scenario, name: string, shared = profiles()): GpuInstance {
   const vmTypes = azureVmTypes();
-  const table = profiles().map((p) => ({ ...p, times: p.times.map((x) => ({ ...x, seconds: Math.round(x.seconds * 10) / 10 })) }));
+  const table = shared.map((p) => ({ ...p, times: p.times.map((x) => ({ ...x, seconds: Math.round(x.seconds * 10) / 10 })) }));
   const maxGpus = Math.max(...vmTypes.map((v) => v.gpus));
   const drawn = Array.from({ length: 10 * n }, () => rng.pick(table));
   const submissions = new Array<number>(drawn.length).fill(0);
@@ -103,19 +105,40 @@ export function generateGpuInstance(rng: Rng, n: number, scenario: Scenario, nam
   return validateGpuInstance({ name, maxNodes: n, vmTypes, profiles: table, jobs });
 }
 
-/** Writes the fixed suite: 3 instances per size and scenario, from one seed. */
-function main(): void {
-  const { values } = parseArgs({ options: { seed: { type: 'string', default: '2026' } } });
+/**
+ * AlexNet jobs the profiling table never measured (130,000 images, 500 to 2,000 epochs, batch 128 to
+ * 1,024), their K80 and M60 tables predicted by the stored execution-time model; Gavel's as measured.
+ */
+export async function predictedProfiles(rng: Rng, count: number): Promise<{ name: string; times: ExecutionTime[] }[]> {
+  const model = await ExecTimeModel.load(join(modelsFolder(), DEFAULT_TIME_MODEL));
+  const configs = ['K80', 'M60'].flatMap((gpuType) => Array.from({ length: 8 }, (_, k) => ({ gpuType, gpus: k + 1 })));
+  const out = new Map<string, ExecutionTime[]>();
+  while (out.size < count) {
+    const features = { images: 130000, epochs: 100 * Math.floor(rng.uniform(5, 21)), batchSize: 2 ** Math.floor(rng.uniform(7, 11)) };
+    const name = `alexnet-e${features.epochs}-b${features.batchSize}`;
+    const seconds = model.predict(configs.map((c) => ({ features, ...c })));
+    out.set(name, configs.map((c, k) => ({ ...c, seconds: seconds[k] })));
+  }
+  return [...out, ...profiles().filter((p) => p.name.startsWith('gavel-')).map((p): [string, ExecutionTime[]] => [p.name, p.times])]
+    .map(([name, times]) => ({ name, times }));
+}
+
+/** Writes the fixed suite (3 instances per size and scenario, from one seed), or with --predicted N a suite on predicted tables. */
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { seed: { type: 'string', default: '2026' }, predicted: { type: 'string' }, out: { type: 'string' } } });
   const seed = Number(values.seed);
-  const dir = join(DATA(), 'suite');
+  const predicted = values.predicted === undefined ? undefined : Number(values.predicted);
+  if (predicted !== undefined && !(Number.isInteger(predicted) && predicted >= 1 && predicted <= 64)) throw new Error(`--predicted ${values.predicted}: must be a whole number from 1 to 64`);
+  const dir = values.out ?? join(DATA(), predicted === undefined ? 'suite' : 'predicted');
   mkdirSync(dir, { recursive: true });
   for (const f of readdirSync(dir)) if (f.endsWith('.json')) rmSync(join(dir, f));
   const rng = random(seed);
+  const shared = predicted === undefined ? profiles() : await predictedProfiles(rng, predicted);
   for (const n of SIZES) {
     for (const scenario of SCENARIOS) {
       for (let k = 1; k <= 3; k++) {
         const name = `n${n}-${scenario}-${k}`;
-        const inst = generateGpuInstance(rng, n, scenario, name);
+        const inst = generateGpuInstance(rng, n, scenario, name, shared);
         const file = {
           ...inst,
           jobs: inst.jobs.map(({ times: _, ...j }) => j),
@@ -128,11 +151,13 @@ function main(): void {
   writeFileSync(join(dir, 'README.md'), [
     '# GPU scheduling suite',
     '',
-    `Made by \`instances/gpu/generate.ts\` with seed ${seed} (\`npm run generate:gpu\` after \`npm run build\`): for N in`,
+    `Made by \`instances/gpu/generate.ts\` with seed ${seed} (\`npm run generate:gpu${predicted === undefined ? '' : ` -- --predicted ${predicted}`}\` after \`npm run build\`): for N in`,
     `${SIZES.join(', ')} nodes and the scenarios ${SCENARIOS.join(', ')}, three instances each of 10 N jobs.`,
     'VM types are the Azure NC (K80) and NV (M60) rows of `../polimi/GPU-cost.csv` with the hypothetical',
-    '8-GPU types at twice the 4-GPU price. Execution times: the 15 AlexNet jobs of',
-    '`../polimi/data_2d10d_filtered.csv` (Apache-2.0, `../polimi/LICENSE-Apache-2.0.txt`) and Gavel\'s',
+    '8-GPU types at twice the 4-GPU price. Execution times: ' + (predicted === undefined
+      ? 'the 15 AlexNet jobs of'
+      : `${predicted} AlexNet jobs of random epochs and batch size, their tables predicted by \`models/${DEFAULT_TIME_MODEL}\` (trained on`),
+    '`../polimi/data_2d10d_filtered.csv` (Apache-2.0, `../polimi/LICENSE-Apache-2.0.txt`)' + (predicted === undefined ? '' : ')') + ' and Gavel\'s',
     `K80 throughputs (\`../gavel/simulation_throughputs.json\`, MIT, \`../gavel/LICENSE\`) for a job of ${GAVEL_HOURS_ON_ONE_K80} h on one K80.`,
     'Arrivals: exponential with mean 75000 / N s (exponential), or the reference generator\'s clusters of',
     '10 jobs whose rate is the mean of N x 8 / (fastest one-GPU time) over the cluster, times 1.3 / 12 (low),',
@@ -143,4 +168,4 @@ function main(): void {
   console.log(`wrote ${SIZES.length * SCENARIOS.length * 3} instances to ${relative(process.cwd(), dir)}`);
 }
 
-main();
+await main();

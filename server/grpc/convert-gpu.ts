@@ -2,7 +2,7 @@ import { jobConfigs, type GpuInstance } from '../gpu/model.js';
 import type { GpuMethod } from '../gpu/schedulers.js';
 import type { GpuDecisionResult, GpuSimulationInput, GpuSimulationSummary } from '../gpu/service.js';
 import type { LogEntry, Snapshot } from '../gpu/simulate.js';
-import { validateGpuInstance } from '../gpu/validate.js';
+import { resolveGpuInstance } from '../gpu/predicted-times.js';
 import { InputError } from '../input-error.js';
 
 type Msg = Record<string, any>;
@@ -13,8 +13,8 @@ const METHOD: Record<string, GpuMethod> = {
 };
 
 /** The instance of a GPU request, as a message or as JSON in the layout of instances/gpu. */
-export function gpuInstanceOf(req: Msg): GpuInstance {
-  if (req.instanceSource === 'instance') return validateGpuInstance(req.instance);
+export async function gpuInstanceOf(req: Msg): Promise<GpuInstance> {
+  if (req.instanceSource === 'instance') return resolveGpuInstance(req.instance);
   if (req.instanceSource === 'instanceJson') {
     let json: unknown;
     try {
@@ -22,7 +22,7 @@ export function gpuInstanceOf(req: Msg): GpuInstance {
     } catch (err) {
       throw new InputError('instance_json', String(req.instanceJson).slice(0, 40), `is not valid JSON (${(err as Error).message})`);
     }
-    return validateGpuInstance(json);
+    return resolveGpuInstance(json);
   }
   throw new InputError('instance_source', undefined, 'must give instance or instance_json');
 }

@@ -77,7 +77,7 @@ export async function startServer(address = DEFAULT_ADDRESS, runner: SearchRunne
     },
     ScheduleGpuJobs: (call: grpc.ServerUnaryCall<any, any>, done: grpc.sendUnaryData<any>) => {
       answer(done, async () => {
-        const instance = gpuInstanceOf(call.request);
+        const instance = await gpuInstanceOf(call.request);
         const snapshot = snapshotOf(call.request, instance);
         const options = gpuOptionsOf(call.request);
         checkGpuOptions(options);
@@ -89,7 +89,7 @@ export async function startServer(address = DEFAULT_ADDRESS, runner: SearchRunne
     },
     SimulateGpuSchedule: (call: grpc.ServerWritableStream<any, any>) => {
       (async () => {
-        const instance = gpuInstanceOf(call.request);
+        const instance = await gpuInstanceOf(call.request);
         const input = { instance, ...gpuOptionsOf(call.request) };
         checkGpuOptions(input);
         const summary = await stoppable(call, async (stop) => {

@@ -1,0 +1,41 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type * as TF from '@tensorflow/tfjs';
+
+const TOPOLOGY = 'model.json';
+const WEIGHTS = 'weights.bin';
+
+/**
+ * A TensorFlow.js IO handler on a folder (model.json and weights.bin, the layout tfjs-node's file://
+ * writes): plain tfjs in Node has no file handler of its own.
+ */
+export function folderHandler(tf: typeof TF, dir: string): TF.io.IOHandler {
+  return {
+    async save(artifacts) {
+      if (artifacts.modelTopology instanceof ArrayBuffer) throw new Error('binary model topologies are not supported');
+      mkdirSync(dir, { recursive: true });
+      const weights = tf.io.CompositeArrayBuffer.join(artifacts.weightData ?? []);
+      writeFileSync(join(dir, WEIGHTS), Buffer.from(weights));
+      const json = {
+        modelTopology: artifacts.modelTopology,
+        format: artifacts.format,
+        generatedBy: artifacts.generatedBy,
+        convertedBy: artifacts.convertedBy,
+        weightsManifest: [{ paths: [WEIGHTS], weights: artifacts.weightSpecs ?? [] }],
+      };
+      writeFileSync(join(dir, TOPOLOGY), JSON.stringify(json));
+      return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
+    },
+    async load() {
+      const json = JSON.parse(readFileSync(join(dir, TOPOLOGY), 'utf8')) as TF.io.ModelJSON;
+      return tf.io.getModelArtifactsForJSON(json, async (manifest) => {
+        const specs = manifest.flatMap((group) => group.weights);
+        const buffers = manifest.flatMap((group) => group.paths.map((p) => {
+          const b = readFileSync(join(dir, p));
+          return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
+        }));
+        return [specs, tf.io.CompositeArrayBuffer.join(buffers)];
+      });
+    },
+  };
+}
