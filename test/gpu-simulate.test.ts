@@ -8,7 +8,8 @@ import { auditLog } from '../server/gpu/event-log.js';
 import type { GpuInstance } from '../server/gpu/model.js';
 import { simulate, type Scheduler } from '../server/gpu/simulate.js';
 import { validateGpuInstance } from '../server/gpu/validate.js';
-import { costHull, finishCost, type ConfigPoint } from '../server/gpu/value.js';
+import { simulateGpu } from '../server/gpu/service.js';
+import { costHull, costLowerBound, finishCost, type ConfigPoint } from '../server/gpu/value.js';
 
 /** One VM type with 2 GPUs at 3.6 $/h (0.001 $/s); A: 100 s on 1 GPU, due at 50; B arrives at 10, 20 s, due at 100. */
 function twoJobs(maxNodes: number): GpuInstance {
@@ -174,5 +175,17 @@ describe('least cost to finish a job (value.ts)', () => {
       if (points.every((p) => Math.abs(r * p.cost + w * Math.max(0, r * p.seconds - slack) - want) > 1e-9)) mixed++;
     }
     expect(mixed).toBeGreaterThan(100); // many optima are true mixes
+  });
+
+  it('no replay costs less than the lower bound; a lone job's bound by hand', () => {
+    const inst = validateGpuInstance(JSON.parse(readFileSync(join(import.meta.dirname, '..', 'instances', 'gpu', 'suite', 'n10-low-1.json'), 'utf8')));
+    const bound = costLowerBound(inst);
+    for (const method of ['edf', 'greedy', 'pr'] as const) expect(simulateGpu({ instance: inst, method, seed: 1 }).totalCost).toBeGreaterThanOrEqual(bound);
+    // A alone, due at 80: half its work on 1 GPU (0.05 $ for all of it) and half on 2 (0.06 $) meets the
+    // deadline for 0.055 $, with the idle GPU paid by nobody; a replay pays the whole VM: 0.06 $ on 2 GPUs
+    const lone = twoJobs(1);
+    lone.jobs = [{ ...lone.jobs[0], deadline: 80 }];
+    expect(costLowerBound(lone)).toBeCloseTo(0.055, 12);
+    expect(simulateGpu({ instance: lone, method: 'pr', seed: 1 }).totalCost).toBeCloseTo(0.06, 12);
   });
 });

@@ -1,5 +1,5 @@
 import type { Snapshot } from './simulate.js';
-import { costHull, finishCost } from './value.js';
+import { configPoint, costHull, finishCost } from './value.js';
 
 /** A decision's input in the flat layout solver-wasm/problems/gpu/data.ts reads, and how to map back. */
 export interface EncodedDecision {
@@ -39,10 +39,7 @@ export function encodeDecision(s: Snapshot, horizonS: number): EncodedDecision {
   for (const v of s.jobs) {
     const job = instance.jobs[v.job];
     const slack = job.deadline - s.time;
-    const points = s.configs[v.job].map((c) => {
-      const vm = instance.vmTypes[c.vmType];
-      return { seconds: c.seconds, cost: (vm.pricePerHour / 3600) * (c.gpus / vm.gpus) * c.seconds };
-    });
+    const points = s.configs[v.job].map((c) => configPoint(instance, c));
     const hull = costHull(points);
     s.configs[v.job].forEach((c, k) => {
       configs.push({ vmType: c.vmType, gpus: c.gpus });

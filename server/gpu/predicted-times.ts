@@ -61,8 +61,8 @@ async function storedModel(name: unknown): Promise<ExecTimeModel> {
   if (typeof name !== 'string' || !/^[a-z0-9][a-z0-9-]*$/.test(name)) throw new InputError('time_model', name, 'must be the name of a stored model (lower-case letters, digits and dashes)');
   const dir = join(modelsFolder(), name);
   if (!existsSync(join(dir, 'meta.json'))) {
-    const known = existsSync(modelsFolder()) ? readdirSync(modelsFolder()).join(', ') : 'none';
-    throw new InputError('time_model', name, `names no stored model (stored: ${known})`);
+    const known = existsSync(modelsFolder()) ? readdirSync(modelsFolder()).filter((d) => existsSync(join(modelsFolder(), d, 'meta.json'))).join(', ') : '';
+    throw new InputError('time_model', name, `names no stored model (stored: ${known || 'none'})`);
   }
   if (!loaded.has(name)) loaded.set(name, ExecTimeModel.load(dir));
   return loaded.get(name)!;

@@ -10,9 +10,9 @@ export const GPU_METHODS: GpuMethod[] = ['greedy', 'rg', 'pr', 'ls', 'ts', 'sa',
 export interface GpuSearchOptions {
   /** seed of the first decision; decision k uses seed + k */
   seed: number;
-  /** randomized greedy constructions per decision (default 50) */
+  /** randomized greedy constructions per decision (default 100, the reference's iterations) */
   constructions?: number;
-  /** iterations per decision: constructions plus improving steps (default 100) */
+  /** iterations per decision: constructions plus improving steps (default: constructions, plus 100 steps for pr, ls, ts, sa) */
   iterations?: number;
   /** wall-clock cap per decision (default 1 s) */
   seconds?: number;
@@ -23,6 +23,9 @@ export interface GpuSearchOptions {
   /** polled by the searches: true ends a decision with its best so far */
   shouldStop?: () => boolean;
 }
+
+/** Improving steps per decision after the constructions, for pr, ls, ts and sa. */
+const IMPROVING_STEPS = 100;
 
 /** The horizon before a replay has shown how often it decides. */
 export const DEFAULT_HORIZON_S = 3600;
@@ -54,10 +57,12 @@ export function gpuScheduler(method: GpuMethod, opts: GpuSearchOptions, totals?:
     const horizon = opts.horizonS ?? (k >= 1 && s.time > first ? (s.time - first) / k : DEFAULT_HORIZON_S);
     const encoded = encodeDecision(s, horizon);
     const solver = new GpuSolver(encoded, opts.eliteSize ?? 8);
-    const constructions = opts.constructions ?? 50;
+    const constructions = opts.constructions ?? 100;
+    // The searches improve on the randomized greedy's whole budget, as the reference's relinking follows its randomized greedy.
+    const iterations = opts.iterations ?? (method === 'rg' ? constructions : constructions + IMPROVING_STEPS);
     const r = solver.solve({
       method: ENGINE[method], seed: opts.seed + k++, seconds: opts.seconds ?? 1,
-      maxIterations: method === 'greedy' ? 1 : (opts.iterations ?? 100), greedyIterations: constructions,
+      maxIterations: method === 'greedy' ? 1 : iterations, greedyIterations: constructions,
     }, opts.shouldStop);
     if (r.infeasibility > 0) throw new Error(`the ${method} search answered a decision that overbooks nodes (excess ${r.infeasibility} GPUs)`);
     if (totals) {

@@ -1,3 +1,5 @@
+import { jobConfigs, type GpuInstance, type JobConfig } from './model.js';
+
 /**
  * What finishing a job costs from a given state, when it may change configuration at any later
  * decision (preemption keeps progress). Running a share w of the work in configuration c takes
@@ -46,4 +48,18 @@ export function finishCost(hull: ConfigPoint[], remaining: number, slack: number
     if (t > a.seconds && t < b.seconds) best = Math.min(best, remaining * (a.cost + ((b.cost - a.cost) * (t - a.seconds)) / (b.seconds - a.seconds)));
   }
   return best;
+}
+
+/** A job's configuration as a point: its time alone there and its share of the VM's price over that time. */
+export function configPoint(instance: GpuInstance, c: JobConfig): ConfigPoint {
+  const vm = instance.vmTypes[c.vmType];
+  return { seconds: c.seconds, cost: (vm.pricePerHour / 3600) * (c.gpus / vm.gpus) * c.seconds };
+}
+
+/**
+ * No schedule of the instance costs less: every job alone at its least cost to finish by its
+ * deadline from its submission (configurations mixed, no node limit, no idle GPU, no wait).
+ */
+export function costLowerBound(instance: GpuInstance): number {
+  return instance.jobs.reduce((sum, job) => sum + finishCost(costHull(jobConfigs(instance, job).map((c) => configPoint(instance, c))), 1, job.deadline - job.submission, job.weight), 0);
 }
