@@ -12,6 +12,12 @@ import { DEFAULT_ADDRESS, startServer } from './grpc/server.js';
 import { InputError } from './input-error.js';
 import { ExecTimeModel, jobFolds, mape, readProfilingTable } from './models/exec-time.js';
 import { projectRoot } from './paths.js';
+import { ORACLE, seasonalNaive } from './replicas/forecast.js';
+import { STREAMING_STORE } from './replicas/model.js';
+import { POLICIES, replicaPolicy } from './replicas/policies.js';
+import { simulateReplicas } from './replicas/simulate.js';
+import { parseTrace } from './replicas/trace.js';
+import { validateReplicaService } from './replicas/validate.js';
 import type { PlacementEvaluation } from './placement/evaluate.js';
 import type { PlacementSystem, Profile } from './placement/model.js';
 import { DEFAULT_SECONDS, evaluateDecision, NoSolutionError, PLACEMENT_METHODS, solvePlacement, type PlacementMethod, type PlacementProgress, type SolvePlacementInput } from './placement/service.js';
@@ -29,6 +35,9 @@ const USAGE = `usage:
                    [--iterations N] [--constructions N] [--seconds S] [--elite N] [--horizon S]
                    [--out FILE] [--log FILE]
   copt train exec-time [--data CSV] [--out DIR] [--epochs N] [--seed N] [--folds N]
+  copt simulate replicas --trace FILE --policy reactive|memory|hpa|predictive|planner|oracle
+                         [--forecaster seasonal] [--service FILE.json] [--train-days N] [--eval-days N]
+                         [--time-col NAME] [--load-col NAME] [--seed N] [--series] [--out FILE]
   copt serve [--address HOST:PORT | --port N]`;
 
 /** gRPC status of an exact solve with no feasible placement to answer (exit code 1, as in this process). */
@@ -52,6 +61,7 @@ export async function main(argv: string[]): Promise<number> {
     if (command === 'evaluate' && what === 'placement') return evaluate(rest);
     if (command === 'schedule' && what === 'gpu') return await scheduleGpu(rest);
     if (command === 'train' && what === 'exec-time') return await trainExecTime(rest);
+    if (command === 'simulate' && what === 'replicas') return simulateReplicasCommand(rest);
     if (command === undefined || command === '--help' || command === 'help') {
       console.log(USAGE);
       return command === undefined ? 2 : 0;
@@ -312,6 +322,41 @@ async function trainExecTime(args: string[]): Promise<number> {
     train_mape_pct: round(mape(fitted, rows.map((r) => r.seconds))),
     out, wall_s: round((performance.now() - t0) / 1000),
   }, null, 2));
+  return 0;
+}
+
+/** Replays a load trace under a replica policy and prints the SLO and cost figures. */
+function simulateReplicasCommand(args: string[]): number {
+  const { values } = options(args, {
+    trace: { type: 'string' }, policy: { type: 'string' }, forecaster: { type: 'string' }, service: { type: 'string' },
+    'train-days': { type: 'string' }, 'eval-days': { type: 'string' }, 'time-col': { type: 'string' }, 'load-col': { type: 'string' },
+    seed: { type: 'string' }, series: { type: 'boolean' }, out: { type: 'string' },
+  } as const, 0);
+  if (!values.trace) throw new UsageError('--trace FILE is required');
+  const policy = choice(values.policy, 'policy', POLICIES, 'planner');
+  choice(values.forecaster, 'forecaster', ['seasonal'] as const, 'seasonal');
+  const service = values.service ? inFile(values.service, (text) => validateReplicaService(JSON.parse(text))) : STREAMING_STORE;
+  let trace;
+  try {
+    trace = parseTrace(values.trace, readText(values.trace), values['time-col'], values['load-col']);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const days = (v: string | undefined, flag: string, fallback: number) => number(v, flag, (x) => Number.isInteger(x) && x >= 1, 'must be a whole number >= 1') ?? fallback;
+  const start = days(values['train-days'], 'train-days', 7) * 1440;
+  const end = start + days(values['eval-days'], 'eval-days', 7) * 1440;
+  if (end > trace.loads.length) throw new UsageError(`${values.trace}: ${trace.loads.length} minutes; --train-days and --eval-days ask for ${end}`);
+  const seed = number(values.seed, 'seed', (x) => Number.isSafeInteger(x) && x >= 0, 'must be a whole number >= 0') ?? 1;
+  const t0 = performance.now();
+  const r = simulateReplicas(service, trace.loads, replicaPolicy(policy, service, seasonalNaive(), ORACLE), start, end, seed);
+  const text = JSON.stringify({
+    trace: values.trace, service: service.name, policy, forecaster: policy === 'oracle' ? 'oracle' : 'seasonal',
+    minutes: r.minutes, violation_rate: r.violationRate, p95_ms: r.p95Ms, p99_ms: r.p99Ms,
+    scaling_events: r.scalingEvents, instance_minutes: r.instanceMinutes, cost: r.cost, wall_s: (performance.now() - t0) / 1000,
+    ...(values.series ? { series: r.series } : {}),
+  }, null, 2) + '\n';
+  if (values.out) writeFileSync(values.out, text);
+  else process.stdout.write(text);
   return 0;
 }
 

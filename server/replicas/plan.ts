@@ -1,0 +1,83 @@
+import { replicasNeeded } from './latency.js';
+import type { ReplicaService } from './model.js';
+
+export interface ReplicaPlan {
+  /** replicas per window */
+  replicas: number[];
+  /** replica cost plus scaling-event cost */
+  cost: number;
+  replicaMinutes: number;
+  scalingEvents: number;
+  /** windows where even the most replicas miss the bound (planned at the most) */
+  unmet: number[];
+}
+
+/**
+ * The least-cost replica counts for windows whose loads are given (a forecast quantile): each window
+ * has at least the replicas that meet the SLO bound at its load; cost = replicas x cost per minute x
+ * window length, plus the event cost whenever the count changes (from `current` before the first
+ * window, when given). A window that starts with a change needs enough replicas to hold the SLO's
+ * tolerance with the disturbance on top (its mean plus two standard deviations). An exact dynamic
+ * program over (window, replicas) in O(windows x replicas).
+ */
+export function planReplicas(service: ReplicaService, loads: number[], current?: number): ReplicaPlan {
+  const R = service.maxReplicas;
+  const perWindow = service.replicaCostPerMin * service.windowMin;
+  const unmet: number[] = [];
+  const need = loads.map((load, t) => {
+    const r = replicasNeeded(service, load);
+    if (r > R) unmet.push(t);
+    return Math.min(r, R);
+  });
+  const shaken = service.slo.boundMs * (1 + service.slo.tolerancePct / 100) - service.disturbance.meanMs - 2 * service.disturbance.sdMs;
+  // above R: no change may land in that window (the first window excepted: it must start somewhere)
+  const needMoving = loads.map((load, t) => Math.max(need[t], shaken > 0 ? replicasNeeded(service, load, Math.min(service.slo.boundMs, shaken)) : R + 1));
+  const T = loads.length;
+  if (T === 0) return { replicas: [], cost: 0, replicaMinutes: 0, scalingEvents: 0, unmet };
+  // cost[t][r]: least cost of windows 0..t ending at r; from[t][r]: the count before
+  const cost: Float64Array[] = [];
+  const from: Int32Array[] = [];
+  for (let t = 0; t < T; t++) {
+    const c = new Float64Array(R + 1).fill(Infinity);
+    const f = new Int32Array(R + 1).fill(-1);
+    let bestPrev = Infinity;
+    let argPrev = -1;
+    if (t > 0) {
+      for (let r = 0; r <= R; r++) if (cost[t - 1][r] < bestPrev) { bestPrev = cost[t - 1][r]; argPrev = r; }
+    }
+    for (let r = need[t]; r <= R; r++) {
+      if (t === 0) {
+        const moving = current !== undefined && r !== current;
+        if (moving && r < Math.min(R, needMoving[t])) continue;
+        c[r] = r * perWindow + (moving ? service.scalingEventCost : 0);
+      } else {
+        const stay = cost[t - 1][r];
+        const move = r >= needMoving[t] ? bestPrev + service.scalingEventCost : Infinity;
+        // ties keep the count: fewer events for the same cost
+        if (stay <= move) { c[r] = stay; f[r] = r; } else { c[r] = move; f[r] = argPrev; }
+        c[r] += r * perWindow;
+      }
+    }
+    cost.push(c);
+    from.push(f);
+  }
+  let r = 0;
+  for (let k = 1; k <= R; k++) if (cost[T - 1][k] < cost[T - 1][r]) r = k;
+  const total = cost[T - 1][r];
+  const replicas = new Array<number>(T);
+  for (let t = T - 1; t >= 0; t--) {
+    replicas[t] = r;
+    r = from[t][r];
+  }
+  return { replicas, cost: total, ...planCounts(service, replicas, current), unmet };
+}
+
+/** Replica-minutes and scaling events of a sequence of per-window counts. */
+export function planCounts(service: ReplicaService, replicas: number[], current?: number): { replicaMinutes: number; scalingEvents: number } {
+  let events = 0;
+  replicas.forEach((r, t) => {
+    const before = t === 0 ? current : replicas[t - 1];
+    if (before !== undefined && before !== r) events++;
+  });
+  return { replicaMinutes: replicas.reduce((a, r) => a + r, 0) * service.windowMin, scalingEvents: events };
+}

@@ -1,0 +1,122 @@
+import type { Forecaster } from './forecast.js';
+import { latencyMs, replicasNeeded } from './latency.js';
+import type { ReplicaService } from './model.js';
+import { planReplicas } from './plan.js';
+
+/** Sets the replica count for minute `now`, seeing loads before it (the oracle's forecaster excepted). */
+export interface ReplicaPolicy {
+  name: string;
+  /** the count before the first minute */
+  initial(loads: number[], now: number): number;
+  decide(loads: number[], now: number, replicas: number): number;
+}
+
+export const POLICIES = ['reactive', 'memory', 'hpa', 'predictive', 'planner', 'oracle'] as const;
+export type PolicyName = (typeof POLICIES)[number];
+
+/** How far ahead the planner looks, in minutes. */
+const PLAN_AHEAD_MIN = 24 * 60;
+/** The memory policy scales down only once the load is this far below the load it last scaled for. */
+const MEMORY_DOWN = 0.2;
+/** The Kubernetes HPA's tolerance and downscale stabilization window. */
+const HPA_TOLERANCE = 0.1;
+const HPA_STABILIZATION_MIN = 5;
+
+const maxOf = (xs: number[]) => xs.reduce((a, b) => Math.max(a, b), 0);
+const capped = (s: ReplicaService, r: number) => Math.min(s.maxReplicas, Math.max(s.minReplicas, r));
+const lastWindow = (s: ReplicaService, loads: number[], now: number) => loads.slice(Math.max(0, now - s.windowMin), now);
+const boundary = (s: ReplicaService, now: number) => now % s.windowMin === 0;
+
+/** A policy by name; the forecasting ones use `forecaster`, the planner a forecast quantile `q`. */
+export function replicaPolicy(name: PolicyName, service: ReplicaService, forecaster: Forecaster, oracle: Forecaster, q = 0.95): ReplicaPolicy {
+  const need = (load: number) => capped(service, replicasNeeded(service, load));
+  const initial = (loads: number[], now: number) => need(maxOf(lastWindow(service, loads, now)) || loads[now]);
+  switch (name) {
+    case 'reactive':
+      return { name, initial, decide: (loads, now, r) => (boundary(service, now) ? need(maxOf(lastWindow(service, loads, now))) : r) };
+    case 'memory': {
+      let reference = NaN;
+      return {
+        name, initial,
+        decide: (loads, now, r) => {
+          if (!boundary(service, now)) return r;
+          const load = maxOf(lastWindow(service, loads, now));
+          if (Number.isNaN(reference)) reference = load;
+          const want = need(load);
+          if (want > r || load < (1 - MEMORY_DOWN) * reference) {
+            reference = load;
+            return want;
+          }
+          return r;
+        },
+      };
+    }
+    case 'hpa': {
+      const target = perReplicaTarget(service);
+      const recommendations: number[] = [];
+      return {
+        name, initial,
+        decide: (loads, now, r) => {
+          const ratio = (now > 0 ? loads[now - 1] : loads[now]) / r / target;
+          const desired = Math.abs(ratio - 1) <= HPA_TOLERANCE ? r : capped(service, Math.ceil(r * ratio));
+          recommendations.push(desired);
+          if (recommendations.length > HPA_STABILIZATION_MIN) recommendations.shift();
+          // up at once; down only to the highest recommendation of the stabilization window
+          return desired > r ? desired : Math.min(r, maxOf(recommendations));
+        },
+      };
+    }
+    case 'predictive':
+      return { name, initial, decide: (loads, now, r) => (boundary(service, now) ? need(maxOf(forecaster.forecast(loads, now, service.windowMin))) : r) };
+    case 'planner':
+      return plannerPolicy(service, forecaster, q);
+    case 'oracle':
+      return { ...plannerPolicy(service, oracle, 1), name: 'oracle' };
+  }
+}
+
+/**
+ * Receding-horizon planning: at each window, the exact plan for the next day of windows on the
+ * forecast's window maxima scaled by the q-quantile of how far past windows' true maxima exceeded
+ * their forecasts (learned online; 1 until ten windows are known); the first window is applied.
+ */
+function plannerPolicy(service: ReplicaService, forecaster: Forecaster, q: number): ReplicaPolicy {
+  const W = service.windowMin;
+  const ratios: number[] = [];
+  const pending: { at: number; forecast: number }[] = [];
+  return {
+    name: 'planner',
+    initial: (loads, now) => capped(service, replicasNeeded(service, maxOf(loads.slice(Math.max(0, now - W), now)) || loads[now])),
+    decide: (loads, now, r) => {
+      if (now % W !== 0) return r;
+      while (pending.length > 0 && pending[0].at + W <= now) {
+        const p = pending.shift()!;
+        if (p.forecast > 0) ratios.push(maxOf(loads.slice(p.at, p.at + W)) / p.forecast);
+      }
+      const ahead = forecaster.forecast(loads, now, PLAN_AHEAD_MIN);
+      const windows = Array.from({ length: Math.floor(ahead.length / W) }, (_, k) => maxOf(ahead.slice(k * W, (k + 1) * W)));
+      if (windows.length === 0) return r;
+      pending.push({ at: now, forecast: windows[0] });
+      const margin = q >= 1 || ratios.length < 10 ? 1 : quantile(ratios, q);
+      return planReplicas(service, windows.map((w) => w * margin), r).replicas[0];
+    },
+  };
+}
+
+/** The load one replica carries at the SLO bound (for the HPA's target metric). */
+export function perReplicaTarget(service: ReplicaService): number {
+  let lo = 0;
+  let hi = 1;
+  while (latencyMs(service, hi, 1) <= service.slo.boundMs && hi < 1e12) hi *= 2;
+  for (let i = 0; i < 60; i++) {
+    const mid = (lo + hi) / 2;
+    if (latencyMs(service, mid, 1) <= service.slo.boundMs) lo = mid;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function quantile(xs: number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))];
+}
