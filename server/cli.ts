@@ -11,6 +11,7 @@ import { optimizerClient, solveOverStream } from './grpc/client.js';
 import { DEFAULT_ADDRESS, startServer } from './grpc/server.js';
 import { InputError } from './input-error.js';
 import { ExecTimeModel, jobFolds, mape, readProfilingTable } from './models/exec-time.js';
+import { LstmForecaster } from './models/lstm-forecast.js';
 import { projectRoot } from './paths.js';
 import { ORACLE, seasonalNaive } from './replicas/forecast.js';
 import { STREAMING_STORE } from './replicas/model.js';
@@ -36,8 +37,9 @@ const USAGE = `usage:
                    [--out FILE] [--log FILE]
   copt train exec-time [--data CSV] [--out DIR] [--epochs N] [--seed N] [--folds N]
   copt simulate replicas --trace FILE --policy reactive|memory|hpa|predictive|planner|oracle
-                         [--forecaster seasonal] [--service FILE.json] [--train-days N] [--eval-days N]
-                         [--time-col NAME] [--load-col NAME] [--seed N] [--series] [--out FILE]
+                         [--forecaster lstm|seasonal] [--model DIR] [--save-model DIR] [--service FILE.json]
+                         [--train-days N] [--eval-days N] [--time-col NAME] [--load-col NAME] [--seed N]
+                         [--series] [--out FILE]
   copt serve [--address HOST:PORT | --port N]`;
 
 /** gRPC status of an exact solve with no feasible placement to answer (exit code 1, as in this process). */
@@ -61,7 +63,7 @@ export async function main(argv: string[]): Promise<number> {
     if (command === 'evaluate' && what === 'placement') return evaluate(rest);
     if (command === 'schedule' && what === 'gpu') return await scheduleGpu(rest);
     if (command === 'train' && what === 'exec-time') return await trainExecTime(rest);
-    if (command === 'simulate' && what === 'replicas') return simulateReplicasCommand(rest);
+    if (command === 'simulate' && what === 'replicas') return await simulateReplicasCommand(rest);
     if (command === undefined || command === '--help' || command === 'help') {
       console.log(USAGE);
       return command === undefined ? 2 : 0;
@@ -326,15 +328,15 @@ async function trainExecTime(args: string[]): Promise<number> {
 }
 
 /** Replays a load trace under a replica policy and prints the SLO and cost figures. */
-function simulateReplicasCommand(args: string[]): number {
+async function simulateReplicasCommand(args: string[]): Promise<number> {
   const { values } = options(args, {
     trace: { type: 'string' }, policy: { type: 'string' }, forecaster: { type: 'string' }, service: { type: 'string' },
     'train-days': { type: 'string' }, 'eval-days': { type: 'string' }, 'time-col': { type: 'string' }, 'load-col': { type: 'string' },
-    seed: { type: 'string' }, series: { type: 'boolean' }, out: { type: 'string' },
+    seed: { type: 'string' }, series: { type: 'boolean' }, out: { type: 'string' }, model: { type: 'string' }, 'save-model': { type: 'string' },
   } as const, 0);
   if (!values.trace) throw new UsageError('--trace FILE is required');
   const policy = choice(values.policy, 'policy', POLICIES, 'planner');
-  choice(values.forecaster, 'forecaster', ['seasonal'] as const, 'seasonal');
+  const forecasterName = choice(values.forecaster, 'forecaster', ['lstm', 'seasonal'] as const, 'seasonal');
   const service = values.service ? inFile(values.service, (text) => validateReplicaService(JSON.parse(text))) : STREAMING_STORE;
   let trace;
   try {
@@ -348,9 +350,15 @@ function simulateReplicasCommand(args: string[]): number {
   if (end > trace.loads.length) throw new UsageError(`${values.trace}: ${trace.loads.length} minutes; --train-days and --eval-days ask for ${end}`);
   const seed = number(values.seed, 'seed', (x) => Number.isSafeInteger(x) && x >= 0, 'must be a whole number >= 0') ?? 1;
   const t0 = performance.now();
-  const r = simulateReplicas(service, trace.loads, replicaPolicy(policy, service, seasonalNaive(), ORACLE), start, end, seed);
+  let forecaster = seasonalNaive();
+  if (forecasterName === 'lstm') {
+    const lstm = values.model ? await LstmForecaster.load(values.model) : await LstmForecaster.train(trace.loads, start, { seed });
+    if (values['save-model']) await lstm.save(values['save-model']);
+    forecaster = lstm.forecaster();
+  }
+  const r = simulateReplicas(service, trace.loads, replicaPolicy(policy, service, forecaster, ORACLE), start, end, seed);
   const text = JSON.stringify({
-    trace: values.trace, service: service.name, policy, forecaster: policy === 'oracle' ? 'oracle' : 'seasonal',
+    trace: values.trace, service: service.name, policy, forecaster: policy === 'oracle' ? 'oracle' : forecasterName,
     minutes: r.minutes, violation_rate: r.violationRate, p95_ms: r.p95Ms, p99_ms: r.p99Ms,
     scaling_events: r.scalingEvents, instance_minutes: r.instanceMinutes, cost: r.cost, wall_s: (performance.now() - t0) / 1000,
     ...(values.series ? { series: r.series } : {}),

@@ -1,0 +1,137 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type * as TF from '@tensorflow/tfjs';
+import type { Forecaster } from '../replicas/forecast.js';
+import { folderHandler } from './file-io.js';
+import { loadTf } from './tf.js';
+
+/** Training settings; every field has a default. */
+export interface LstmOptions {
+  /** minutes per step: the model sees and predicts step peaks */
+  stepMin?: number;
+  /** steps of history per input */
+  lookback?: number;
+  units?: number;
+  epochs?: number;
+  seed?: number;
+}
+
+interface Meta {
+  kind: 'lstm-forecast';
+  stepMin: number;
+  lookback: number;
+  /** loads are divided by this before the network sees them */
+  scale: number;
+}
+
+const META = 'meta.json';
+const DAY_MIN = 24 * 60;
+const WEEK_MIN = 7 * DAY_MIN;
+
+/**
+ * A two-layer LSTM forecaster on step peaks (15 minutes by default, as whole minutes are too many
+ * steps to train on two cores): it reads `lookback` steps of scaled load with the position in the day
+ * and the week (sine and cosine) and predicts the next step; further steps feed its own predictions
+ * back (closed loop).
+ */
+export class LstmForecaster {
+  private constructor(private readonly tf: typeof TF, private readonly net: TF.LayersModel, private readonly meta: Meta) {}
+
+  /** Trains on the minutes [0, until) of a load series; deterministic per seed. */
+  static async train(loads: number[], until: number, options: LstmOptions = {}): Promise<LstmForecaster> {
+    const tf = await loadTf();
+    const stepMin = options.stepMin ?? 15;
+    const lookback = options.lookback ?? 48;
+    const units = options.units ?? 15;
+    const seed = options.seed ?? 1;
+    const steps = stepPeaks(loads, 0, Math.floor(until / stepMin), stepMin);
+    if (steps.length <= lookback + 1) throw new Error(`too little history to train: ${steps.length} steps of ${stepMin} min, need more than ${lookback + 1}`);
+    const meta: Meta = { kind: 'lstm-forecast', stepMin, lookback, scale: Math.max(1e-9, ...steps) };
+    const init = (k: number) => tf.initializers.glorotUniform({ seed: seed * 7919 + k });
+    const net = tf.sequential({ layers: [
+      tf.layers.lstm({ units, inputShape: [lookback, 5], returnSequences: true, kernelInitializer: init(1), recurrentInitializer: tf.initializers.orthogonal({ seed: seed * 7919 + 2, gain: 1 }) }),
+      tf.layers.lstm({ units, kernelInitializer: init(3), recurrentInitializer: tf.initializers.orthogonal({ seed: seed * 7919 + 4, gain: 1 }) }),
+      tf.layers.dense({ units: 1, kernelInitializer: init(5) }),
+    ] });
+    net.compile({ optimizer: tf.train.adam(0.01), loss: 'meanSquaredError' });
+    const model = new LstmForecaster(tf, net, meta);
+    const xs: number[][][] = [];
+    const ys: number[][] = [];
+    for (let end = lookback; end < steps.length; end++) {
+      xs.push(model.inputs(steps.slice(end - lookback, end), end - lookback));
+      ys.push([steps[end] / meta.scale]);
+    }
+    const x = tf.tensor3d(xs);
+    const y = tf.tensor2d(ys);
+    await net.fit(x, y, { epochs: options.epochs ?? 30, batchSize: 32, shuffle: false, verbose: 0 });
+    x.dispose();
+    y.dispose();
+    return model;
+  }
+
+  /** Loads a forecaster saved by save(). */
+  static async load(dir: string): Promise<LstmForecaster> {
+    if (!existsSync(join(dir, META))) throw new Error(`no LSTM forecaster in ${dir} (expected ${META}, model.json, weights.bin)`);
+    const tf = await loadTf();
+    const meta = JSON.parse(readFileSync(join(dir, META), 'utf8')) as Meta;
+    if (meta.kind !== 'lstm-forecast') throw new Error(`${join(dir, META)} describes a ${meta.kind} model, not lstm-forecast`);
+    return new LstmForecaster(tf, await tf.loadLayersModel(folderHandler(tf, dir)), meta);
+  }
+
+  /** Writes the network and its settings to a folder. */
+  async save(dir: string): Promise<void> {
+    await this.net.save(folderHandler(this.tf, dir));
+    writeFileSync(join(dir, META), JSON.stringify(this.meta, null, 1) + '\n');
+  }
+
+  /** The next `count` step peaks after step `at` (whole steps before it are history), closed loop. */
+  predictSteps(loads: number[], at: number, count: number): number[] {
+    const { stepMin, lookback, scale } = this.meta;
+    const history = stepPeaks(loads, Math.max(0, at - lookback), at, stepMin);
+    while (history.length < lookback) history.unshift(history[0] ?? 0);
+    const out: number[] = [];
+    for (let k = 0; k < count; k++) {
+      const window = history.slice(history.length - lookback);
+      const next = this.tf.tidy(() => (this.net.predict(this.tf.tensor3d([this.inputs(window, at + k - lookback)])) as TF.Tensor).dataSync()[0]);
+      const load = Math.max(0, next * scale);
+      out.push(load);
+      history.push(load);
+    }
+    return out;
+  }
+
+  /** As a forecaster for the policies: step peaks spread over their minutes. */
+  forecaster(): Forecaster {
+    const { stepMin } = this.meta;
+    return {
+      name: 'lstm',
+      forecast: (loads, now, horizon) => {
+        const at = Math.floor(now / stepMin);
+        const skip = now - at * stepMin;
+        const peaks = this.predictSteps(loads, at, Math.ceil((horizon + skip) / stepMin));
+        return Array.from({ length: horizon }, (_, k) => peaks[Math.floor((k + skip) / stepMin)]);
+      },
+    };
+  }
+
+  private inputs(window: number[], firstStep: number): number[][] {
+    const { stepMin, scale } = this.meta;
+    return window.map((v, i) => {
+      const minute = (firstStep + i) * stepMin;
+      const day = (2 * Math.PI * (minute % DAY_MIN)) / DAY_MIN;
+      const week = (2 * Math.PI * (minute % WEEK_MIN)) / WEEK_MIN;
+      return [v / scale, Math.sin(day), Math.cos(day), Math.sin(week), Math.cos(week)];
+    });
+  }
+}
+
+/** The peak load of each step [from, to) of `stepMin` minutes. */
+export function stepPeaks(loads: number[], from: number, to: number, stepMin: number): number[] {
+  const out: number[] = [];
+  for (let s = Math.max(0, from); s < to; s++) {
+    let peak = 0;
+    for (let m = s * stepMin; m < Math.min(loads.length, (s + 1) * stepMin); m++) peak = Math.max(peak, loads[m]);
+    out.push(peak);
+  }
+  return out;
+}

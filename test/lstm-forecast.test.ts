@@ -1,0 +1,37 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { LstmForecaster, stepPeaks } from '../server/models/lstm-forecast.js';
+import { parseTrace } from '../server/replicas/trace.js';
+
+const ROOT = join(import.meta.dirname, '..');
+const trace = parseTrace('surgery', readFileSync(join(ROOT, 'instances', 'traces', 'surgery', 'streams_per_minute.csv'), 'utf8'));
+const WEEK = 7 * 24 * 60;
+const scratch = mkdtempSync(join(tmpdir(), 'copt-lstm-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+describe('LSTM forecaster (TensorFlow.js)', () => {
+  it('trained on one week, beats a constant predictor on the next; saves and loads to the same forecasts', async () => {
+    const options = { stepMin: 60, lookback: 24, units: 10, epochs: 40, seed: 3 };
+    const model = await LstmForecaster.train(trace.loads, WEEK, options);
+    const steps = WEEK / 60;
+    const truth = stepPeaks(trace.loads, steps, 2 * steps, 60);
+    const oneStep = truth.map((_, k) => model.predictSteps(trace.loads, steps + k, 1)[0]);
+    const mae = (p: number[]) => p.reduce((a, v, k) => a + Math.abs(v - truth[k]), 0) / truth.length;
+    const train = stepPeaks(trace.loads, 0, steps, 60);
+    const constant = train.reduce((a, b) => a + b, 0) / train.length;
+    expect(mae(oneStep)).toBeLessThan(0.6 * mae(truth.map(() => constant)));
+    // closed loop: a day ahead from the Monday midnight after training, fed its own predictions
+    const day = model.predictSteps(trace.loads, steps, 24);
+    expect(day[10]).toBeGreaterThan(3 * Math.max(day[0], 1)); // daytime far above the night
+    await model.save(join(scratch, 'lstm'));
+    const loaded = await LstmForecaster.load(join(scratch, 'lstm'));
+    expect(loaded.predictSteps(trace.loads, steps, 24)).toEqual(day);
+    const f = loaded.forecaster().forecast(trace.loads, WEEK + 30, 90);
+    expect(f).toHaveLength(90);
+    expect(f[0]).toBe(day[0]);
+    expect(f[30]).toBe(day[1]);
+    await expect(LstmForecaster.load(join(scratch, 'none'))).rejects.toThrow('no LSTM forecaster in');
+  }, 120_000);
+});
