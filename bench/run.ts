@@ -3,6 +3,7 @@ import { benchExecTime } from './exec-time.js';
 import { benchGpu } from './gpu.js';
 import { benchPlacement } from './placement.js';
 import { benchPlacementCli } from './placement-cli.js';
+import { benchReplicas } from './replicas.js';
 
 const BENCHES: Record<string, (args: string[]) => Promise<void>> = {
   placement: benchPlacement,
@@ -10,6 +11,7 @@ const BENCHES: Record<string, (args: string[]) => Promise<void>> = {
   engines: benchEngines,
   gpu: benchGpu,
   'exec-time': benchExecTime,
+  replicas: benchReplicas,
 };
 
 const [name, ...args] = process.argv.slice(2);

@@ -38,7 +38,7 @@ const USAGE = `usage:
   copt train exec-time [--data CSV] [--out DIR] [--epochs N] [--seed N] [--folds N]
   copt simulate replicas --trace FILE --policy reactive|memory|hpa|predictive|planner|oracle
                          [--forecaster lstm|seasonal] [--model DIR] [--save-model DIR] [--service FILE.json]
-                         [--train-days N] [--eval-days N] [--time-col NAME] [--load-col NAME] [--seed N]
+                         [--from-day N] [--train-days N] [--eval-days N] [--time-col NAME] [--load-col NAME] [--seed N]
                          [--series] [--out FILE]
   copt serve [--address HOST:PORT | --port N]`;
 
@@ -331,7 +331,7 @@ async function trainExecTime(args: string[]): Promise<number> {
 async function simulateReplicasCommand(args: string[]): Promise<number> {
   const { values } = options(args, {
     trace: { type: 'string' }, policy: { type: 'string' }, forecaster: { type: 'string' }, service: { type: 'string' },
-    'train-days': { type: 'string' }, 'eval-days': { type: 'string' }, 'time-col': { type: 'string' }, 'load-col': { type: 'string' },
+    'from-day': { type: 'string' }, 'train-days': { type: 'string' }, 'eval-days': { type: 'string' }, 'time-col': { type: 'string' }, 'load-col': { type: 'string' },
     seed: { type: 'string' }, series: { type: 'boolean' }, out: { type: 'string' }, model: { type: 'string' }, 'save-model': { type: 'string' },
   } as const, 0);
   if (!values.trace) throw new UsageError('--trace FILE is required');
@@ -344,15 +344,16 @@ async function simulateReplicasCommand(args: string[]): Promise<number> {
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
-  const days = (v: string | undefined, flag: string, fallback: number) => number(v, flag, (x) => Number.isInteger(x) && x >= 1, 'must be a whole number >= 1') ?? fallback;
-  const start = days(values['train-days'], 'train-days', 7) * 1440;
+  const days = (v: string | undefined, flag: string, fallback: number, least = 1) => number(v, flag, (x) => Number.isInteger(x) && x >= least, `must be a whole number >= ${least}`) ?? fallback;
+  const from = days(values['from-day'], 'from-day', 0, 0) * 1440;
+  const start = from + days(values['train-days'], 'train-days', 7) * 1440;
   const end = start + days(values['eval-days'], 'eval-days', 7) * 1440;
   if (end > trace.loads.length) throw new UsageError(`${values.trace}: ${trace.loads.length} minutes; --train-days and --eval-days ask for ${end}`);
   const seed = number(values.seed, 'seed', (x) => Number.isSafeInteger(x) && x >= 0, 'must be a whole number >= 0') ?? 1;
   const t0 = performance.now();
   let forecaster = seasonalNaive();
   if (forecasterName === 'lstm') {
-    const lstm = values.model ? await LstmForecaster.load(values.model) : await LstmForecaster.train(trace.loads, start, { seed });
+    const lstm = values.model ? await LstmForecaster.load(values.model) : await LstmForecaster.train(trace.loads, start, { seed }, from);
     if (values['save-model']) await lstm.save(values['save-model']);
     forecaster = lstm.forecaster();
   }

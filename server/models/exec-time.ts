@@ -1,7 +1,5 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type * as TF from '@tensorflow/tfjs';
-import { folderHandler } from './file-io.js';
+import { loadNetwork, saveNetwork } from './file-io.js';
 import { loadTf } from './tf.js';
 
 /** What a training job is: how many samples it reads per epoch, for how many epochs, in batches of what size. */
@@ -34,7 +32,6 @@ export interface TrainOptions {
   seed?: number;
 }
 
-const META = 'meta.json';
 
 /**
  * Rows of a profiling table in the layout of the reference GPU scheduler's `data_2d10d_filtered.csv`
@@ -127,17 +124,13 @@ export class ExecTimeModel {
 
   /** Loads a model saved by save(). */
   static async load(dir: string): Promise<ExecTimeModel> {
-    if (!existsSync(join(dir, META))) throw new Error(`no execution-time model in ${dir} (expected ${META}, model.json, weights.bin)`);
-    const tf = await loadTf();
-    const meta = JSON.parse(readFileSync(join(dir, META), 'utf8')) as Meta;
-    if (meta.kind !== 'exec-time') throw new Error(`${join(dir, META)} describes a ${meta.kind} model, not exec-time`);
-    return new ExecTimeModel(tf, await tf.loadLayersModel(folderHandler(tf, dir)), meta);
+    const { tf, net, meta } = await loadNetwork<Meta>(dir, 'exec-time', 'execution-time model');
+    return new ExecTimeModel(tf, net, meta);
   }
 
   /** Writes the network and its scaling beside each other in a folder. */
   async save(dir: string): Promise<void> {
-    await this.net.save(folderHandler(this.tf, dir));
-    writeFileSync(join(dir, META), JSON.stringify(this.meta, null, 1) + '\n');
+    await saveNetwork(this.tf, this.net, this.meta, dir);
   }
 
   /** Predicted seconds for each query; a GPU type the model was not trained on is an error naming it. */

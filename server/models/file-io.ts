@@ -1,9 +1,11 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type * as TF from '@tensorflow/tfjs';
+import { loadTf } from './tf.js';
 
 const TOPOLOGY = 'model.json';
 const WEIGHTS = 'weights.bin';
+const META = 'meta.json';
 
 /**
  * A TensorFlow.js IO handler on a folder (model.json and weights.bin, the layout tfjs-node's file://
@@ -38,4 +40,24 @@ export function folderHandler(tf: typeof TF, dir: string): TF.io.IOHandler {
       });
     },
   };
+}
+
+/** Settings saved beside a network; `kind` says which model reads them. */
+export interface NetworkMeta {
+  kind: string;
+}
+
+/** Saves a network and its settings side by side in a folder. */
+export async function saveNetwork(tf: typeof TF, net: TF.LayersModel, meta: NetworkMeta, dir: string): Promise<void> {
+  await net.save(folderHandler(tf, dir));
+  writeFileSync(join(dir, META), JSON.stringify(meta, null, 1) + '\n');
+}
+
+/** Loads what saveNetwork wrote, checking that the folder holds a model of `kind` (`what` names it in errors). */
+export async function loadNetwork<M extends NetworkMeta>(dir: string, kind: string, what: string): Promise<{ tf: typeof TF; net: TF.LayersModel; meta: M }> {
+  if (!existsSync(join(dir, META))) throw new Error(`no ${what} in ${dir} (expected ${META}, ${TOPOLOGY}, ${WEIGHTS})`);
+  const tf = await loadTf();
+  const meta = JSON.parse(readFileSync(join(dir, META), 'utf8')) as M;
+  if (meta.kind !== kind) throw new Error(`${join(dir, META)} describes a ${meta.kind} model, not ${kind}`);
+  return { tf, net: await tf.loadLayersModel(folderHandler(tf, dir)), meta };
 }

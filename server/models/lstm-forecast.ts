@@ -1,8 +1,6 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type * as TF from '@tensorflow/tfjs';
 import type { Forecaster } from '../replicas/forecast.js';
-import { folderHandler } from './file-io.js';
+import { loadNetwork, saveNetwork } from './file-io.js';
 import { loadTf } from './tf.js';
 
 /** Training settings; every field has a default. */
@@ -24,7 +22,6 @@ interface Meta {
   scale: number;
 }
 
-const META = 'meta.json';
 const DAY_MIN = 24 * 60;
 const WEEK_MIN = 7 * DAY_MIN;
 
@@ -37,14 +34,15 @@ const WEEK_MIN = 7 * DAY_MIN;
 export class LstmForecaster {
   private constructor(private readonly tf: typeof TF, private readonly net: TF.LayersModel, private readonly meta: Meta) {}
 
-  /** Trains on the minutes [0, until) of a load series; deterministic per seed. */
-  static async train(loads: number[], until: number, options: LstmOptions = {}): Promise<LstmForecaster> {
+  /** Trains on the minutes [from, until) of a load series; deterministic per seed. */
+  static async train(loads: number[], until: number, options: LstmOptions = {}, from = 0): Promise<LstmForecaster> {
     const tf = await loadTf();
     const stepMin = options.stepMin ?? 15;
     const lookback = options.lookback ?? 48;
     const units = options.units ?? 15;
     const seed = options.seed ?? 1;
-    const steps = stepPeaks(loads, 0, Math.floor(until / stepMin), stepMin);
+    const first = Math.ceil(from / stepMin);
+    const steps = stepPeaks(loads, first, Math.floor(until / stepMin), stepMin);
     if (steps.length <= lookback + 1) throw new Error(`too little history to train: ${steps.length} steps of ${stepMin} min, need more than ${lookback + 1}`);
     const meta: Meta = { kind: 'lstm-forecast', stepMin, lookback, scale: Math.max(1e-9, ...steps) };
     const init = (k: number) => tf.initializers.glorotUniform({ seed: seed * 7919 + k });
@@ -58,7 +56,7 @@ export class LstmForecaster {
     const xs: number[][][] = [];
     const ys: number[][] = [];
     for (let end = lookback; end < steps.length; end++) {
-      xs.push(model.inputs(steps.slice(end - lookback, end), end - lookback));
+      xs.push(model.inputs(steps.slice(end - lookback, end), first + end - lookback));
       ys.push([steps[end] / meta.scale]);
     }
     const x = tf.tensor3d(xs);
@@ -71,17 +69,13 @@ export class LstmForecaster {
 
   /** Loads a forecaster saved by save(). */
   static async load(dir: string): Promise<LstmForecaster> {
-    if (!existsSync(join(dir, META))) throw new Error(`no LSTM forecaster in ${dir} (expected ${META}, model.json, weights.bin)`);
-    const tf = await loadTf();
-    const meta = JSON.parse(readFileSync(join(dir, META), 'utf8')) as Meta;
-    if (meta.kind !== 'lstm-forecast') throw new Error(`${join(dir, META)} describes a ${meta.kind} model, not lstm-forecast`);
-    return new LstmForecaster(tf, await tf.loadLayersModel(folderHandler(tf, dir)), meta);
+    const { tf, net, meta } = await loadNetwork<Meta>(dir, 'lstm-forecast', 'LSTM forecaster');
+    return new LstmForecaster(tf, net, meta);
   }
 
   /** Writes the network and its settings to a folder. */
   async save(dir: string): Promise<void> {
-    await this.net.save(folderHandler(this.tf, dir));
-    writeFileSync(join(dir, META), JSON.stringify(this.meta, null, 1) + '\n');
+    await saveNetwork(this.tf, this.net, this.meta, dir);
   }
 
   /** The next `count` step peaks after step `at` (whole steps before it are history), closed loop. */

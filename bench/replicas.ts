@@ -1,0 +1,144 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { LstmForecaster, stepPeaks } from '../server/models/lstm-forecast.js';
+import { ORACLE, seasonalNaive, type Forecaster } from '../server/replicas/forecast.js';
+import { STREAMING_STORE, type ReplicaService } from '../server/replicas/model.js';
+import { replicaPolicy, type PolicyName } from '../server/replicas/policies.js';
+import { simulateReplicas, type ReplicaSimulation } from '../server/replicas/simulate.js';
+import { parseTrace } from '../server/replicas/trace.js';
+import { validateReplicaService } from '../server/replicas/validate.js';
+import { projectRoot } from '../server/paths.js';
+
+const DAY = 1440;
+const STEP = 15;
+
+interface Setup { trace: string; file: string; service: () => ReplicaService; fromDay: number }
+
+const SETUPS: Setup[] = [
+  { trace: 'surgery', file: 'instances/traces/surgery/streams_per_minute.csv', service: () => STREAMING_STORE, fromDay: 0 },
+  // the tournament weeks (from 11 June 1998), not the quiet weeks before it
+  { trace: 'worldcup98', file: 'instances/traces/worldcup98/requests_per_minute.csv', service: () => serviceFile('worldcup-web.json'), fromDay: 42 },
+  { trace: 'nasa1995', file: 'instances/traces/nasa1995/requests_per_minute.csv', service: () => serviceFile('nasa-web.json'), fromDay: 0 },
+];
+
+const RUNS: { label: string; policy: PolicyName; forecaster: 'seasonal' | 'lstm' | 'none' }[] = [
+  { label: 'reactive', policy: 'reactive', forecaster: 'none' },
+  { label: 'memory', policy: 'memory', forecaster: 'none' },
+  { label: 'hpa', policy: 'hpa', forecaster: 'none' },
+  { label: 'predictive (seasonal)', policy: 'predictive', forecaster: 'seasonal' },
+  { label: 'predictive (lstm)', policy: 'predictive', forecaster: 'lstm' },
+  { label: 'planner (seasonal)', policy: 'planner', forecaster: 'seasonal' },
+  { label: 'planner (lstm)', policy: 'planner', forecaster: 'lstm' },
+  { label: 'oracle', policy: 'oracle', forecaster: 'none' },
+];
+
+function serviceFile(name: string): ReplicaService {
+  return validateReplicaService(JSON.parse(readFileSync(join(projectRoot(), 'instances', 'replicas', name), 'utf8')));
+}
+
+/**
+ * Every replica policy on each trace (one training week, the next week evaluated): violation rate,
+ * tail latency, scaling events, instance-minutes, cost; the forecasters' mean absolute error per
+ * horizon (15-minute peaks, closed loop); an SVG of load, replicas and violations per trace.
+ */
+export async function benchReplicas(argv: string[]): Promise<void> {
+  const { values } = parseArgs({ args: argv, options: {
+    traces: { type: 'string', default: SETUPS.map((s) => s.trace).join(',') }, seed: { type: 'string', default: '1' },
+    epochs: { type: 'string', default: '30' }, out: { type: 'string', default: 'bench/results/replicas' },
+  } });
+  const seed = Number(values.seed);
+  const root = projectRoot();
+  const out = join(root, values.out!);
+  mkdirSync(dirname(out), { recursive: true });
+  const results = [];
+  for (const setup of SETUPS.filter((s) => values.traces!.split(',').includes(s.trace))) {
+    const service = setup.service();
+    const { loads } = parseTrace(setup.file, readFileSync(join(root, setup.file), 'utf8'));
+    const from = setup.fromDay * DAY;
+    const start = from + 7 * DAY;
+    const end = start + 7 * DAY;
+    const t0 = performance.now();
+    const lstm = await LstmForecaster.train(loads, start, { seed, epochs: Number(values.epochs) }, from);
+    const trainS = (performance.now() - t0) / 1000;
+    console.log(`# ${setup.trace}: LSTM trained in ${trainS.toFixed(0)} s`);
+    const forecasters: Record<string, Forecaster> = { seasonal: seasonalNaive(), lstm: lstm.forecaster(), none: seasonalNaive() };
+    const runs: (ReplicaSimulation & { label: string; wallS: number })[] = [];
+    for (const run of RUNS) {
+      const t1 = performance.now();
+      const r = simulateReplicas(service, loads, replicaPolicy(run.policy, service, forecasters[run.forecaster], ORACLE), start, end, seed);
+      runs.push({ ...r, label: run.label, wallS: (performance.now() - t1) / 1000 });
+      console.log(`${setup.trace} ${run.label.padEnd(22)} violations ${(100 * r.violationRate).toFixed(2)}% p95 ${r.p95Ms?.toFixed(1)} p99 ${r.p99Ms?.toFixed(1)} events ${r.scalingEvents} instance-min ${r.instanceMinutes}`);
+    }
+    const errors = forecastErrors(loads, start, end, lstm);
+    results.push({ trace: setup.trace, service: service.name, trainMinutes: [from, start], evalMinutes: [start, end], lstmTrainS: trainS, forecastMae: errors,
+      policies: runs.map(({ series: _, ...r }) => r) });
+    writeFileSync(`${out}-${setup.trace}.svg`, svg(setup.trace, runs.filter((r) => ['memory', 'planner (lstm)', 'oracle', 'hpa'].includes(r.label))));
+  }
+  writeFileSync(`${out}.json`, JSON.stringify({ date: new Date().toISOString(), node: process.version, seed, epochs: Number(values.epochs), results }, null, 1) + '\n');
+  writeFileSync(`${out}.md`, markdown(results, seed) + '\n');
+  console.log(`wrote ${values.out}.json, .md and one SVG per trace`);
+}
+
+/** Mean absolute error of 15-minute peak forecasts 1 to 8 steps ahead, closed loop, over the evaluated week. */
+function forecastErrors(loads: number[], start: number, end: number, lstm: LstmForecaster) {
+  const H = 8;
+  const sums = { lstm: new Array<number>(H).fill(0), seasonal: new Array<number>(H).fill(0) };
+  let n = 0;
+  for (let s = start / STEP; s + H <= end / STEP; s += 4) {
+    const truth = stepPeaks(loads, s, s + H, STEP);
+    const l = lstm.predictSteps(loads, s, H);
+    const seasonal = stepPeaks(loads, s - (7 * DAY) / STEP, s - (7 * DAY) / STEP + H, STEP);
+    for (let h = 0; h < H; h++) {
+      sums.lstm[h] += Math.abs(l[h] - truth[h]);
+      sums.seasonal[h] += Math.abs(seasonal[h] - truth[h]);
+    }
+    n++;
+  }
+  return { horizonsMin: Array.from({ length: H }, (_, h) => (h + 1) * STEP), lstm: sums.lstm.map((x) => x / n), seasonal: sums.seasonal.map((x) => x / n) };
+}
+
+function svg(trace: string, runs: (ReplicaSimulation & { label: string })[]): string {
+  const W = 1200;
+  const H = 220;
+  const series = runs[0].series;
+  const x = (i: number) => ((i / (series.length - 1)) * W).toFixed(1);
+  const maxLoad = Math.max(...series.map((s) => s.load), 1);
+  const maxRep = Math.max(...runs.flatMap((r) => r.series.map((s) => s.replicas)), 1);
+  const colours = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd'];
+  // at most about 2,000 points a line
+  const every = Math.max(1, Math.floor(series.length / 2000));
+  const line = (ys: number[], top: number, scale: number) => ys.map((y, i) => `${x(i)},${(top + H - (y / scale) * H).toFixed(1)}`).filter((_, i) => i % every === 0).join(' ');
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${2 * H + 90}" font-family="sans-serif" font-size="12">`,
+    `<text x="0" y="14">${trace}: load per minute over the evaluated week (peak ${maxLoad})</text>`,
+    `<polyline fill="none" stroke="#555" stroke-width="1" points="${line(series.map((s) => s.load), 20, maxLoad)}"/>`,
+    `<text x="0" y="${H + 44}">replicas (peak ${maxRep}); marks below: minutes over the SLO tolerance</text>`,
+    ...runs.map((r, k) => `<polyline fill="none" stroke="${colours[k]}" stroke-width="1" points="${line(r.series.map((s) => s.replicas), H + 50, maxRep)}"/>`),
+    ...runs.flatMap((r, k) => r.series.flatMap((s, i) => (s.violated ? [`<rect x="${x(i)}" y="${2 * H + 55 + 6 * k}" width="1" height="5" fill="${colours[k]}"/>`] : []))),
+    ...runs.map((r, k) => `<text x="${10 + 220 * k}" y="${2 * H + 88}" fill="${colours[k]}">${r.label}</text>`),
+    '</svg>',
+  ].join('\n') + '\n';
+}
+
+function markdown(results: any[], seed: number): string {
+  const n = (v: number | null, d = 1) => (v === null ? 'overload' : v.toFixed(d));
+  return [
+    '# Replica policies on traces',
+    '',
+    `Seed ${seed}; one training week, the following week evaluated minute by minute. Reproduce: \`npm run bench -- replicas\`.`,
+    'Violation rate: share of minutes whose SLO-percentile latency is above bound x (1 + tolerance). p95/p99: over the minutes.',
+    '',
+    ...results.flatMap((r) => [
+      `## ${r.trace} (service ${r.service}, minutes ${r.evalMinutes[0]}-${r.evalMinutes[1]}; LSTM trained in ${r.lstmTrainS.toFixed(0)} s)`,
+      '',
+      '| policy | violation rate | p95 ms | p99 ms | scaling events | instance-minutes | cost |',
+      '|---|---:|---:|---:|---:|---:|---:|',
+      ...r.policies.map((p: any) => `| ${p.label} | ${(100 * p.violationRate).toFixed(2)}% | ${n(p.p95Ms)} | ${n(p.p99Ms)} | ${p.scalingEvents} | ${p.instanceMinutes} | ${p.cost.toFixed(2)} |`),
+      '',
+      `Forecast MAE of 15-minute peaks by horizon (${r.forecastMae.horizonsMin.join(', ')} min): LSTM ${r.forecastMae.lstm.map((x: number) => x.toFixed(1)).join(', ')}; seasonal-naive ${r.forecastMae.seasonal.map((x: number) => x.toFixed(1)).join(', ')}.`,
+      `Plot: \`replicas-${r.trace}.svg\`.`,
+      '',
+    ]),
+  ].join('\n');
+}
