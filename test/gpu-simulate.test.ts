@@ -177,7 +177,7 @@ describe('least cost to finish a job (value.ts)', () => {
     expect(mixed).toBeGreaterThan(100); // many optima are true mixes
   });
 
-  it('no replay costs less than the lower bound; a lone job's bound by hand', () => {
+  it('no replay costs less than the lower bound, worked out by hand for a lone job', () => {
     const inst = validateGpuInstance(JSON.parse(readFileSync(join(import.meta.dirname, '..', 'instances', 'gpu', 'suite', 'n10-low-1.json'), 'utf8')));
     const bound = costLowerBound(inst);
     for (const method of ['edf', 'greedy', 'pr'] as const) expect(simulateGpu({ instance: inst, method, seed: 1 }).totalCost).toBeGreaterThanOrEqual(bound);
