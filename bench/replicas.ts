@@ -68,7 +68,7 @@ export async function benchReplicas(argv: string[]): Promise<void> {
       const t1 = performance.now();
       const r = simulateReplicas(service, loads, replicaPolicy(run.policy, service, forecasters[run.forecaster], ORACLE), start, end, seed);
       runs.push({ ...r, label: run.label, wallS: (performance.now() - t1) / 1000 });
-      console.log(`${setup.trace} ${run.label.padEnd(22)} violations ${(100 * r.violationRate).toFixed(2)}% p95 ${r.p95Ms?.toFixed(1)} p99 ${r.p99Ms?.toFixed(1)} events ${r.scalingEvents} instance-min ${r.instanceMinutes}`);
+      console.log(`${setup.trace} ${run.label.padEnd(22)} violations ${(100 * r.violationRate).toFixed(2)}% p95 ${r.p95Ms?.toFixed(1) ?? 'overload'} p99 ${r.p99Ms?.toFixed(1) ?? 'overload'} events ${r.scalingEvents} instance-min ${r.instanceMinutes}`);
     }
     const errors = forecastErrors(loads, start, end, lstm);
     results.push({ trace: setup.trace, service: service.name, trainMinutes: [from, start], evalMinutes: [start, end], lstmTrainS: trainS, forecastMae: errors,
