@@ -1,4 +1,5 @@
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseSpace4aiSolution } from '../adapters/space4ai/solution.js';
 import { readReferenceFolder } from '../adapters/gpu-scheduler/reference-csv.js';
@@ -6,7 +7,7 @@ import { parseSpace4aiSystem } from '../adapters/space4ai/system.js';
 import type { GpuInstance } from './gpu/model.js';
 import { GPU_METHODS } from './gpu/schedulers.js';
 import { simulateGpu } from './gpu/service.js';
-import { resolveGpuInstance } from './gpu/predicted-times.js';
+import { DEFAULT_TIME_MODEL, modelsFolder, resolveGpuInstance } from './gpu/predicted-times.js';
 import { optimizerClient, solveOverStream } from './grpc/client.js';
 import { DEFAULT_ADDRESS, startServer } from './grpc/server.js';
 import { InputError } from './input-error.js';
@@ -298,7 +299,7 @@ async function trainExecTime(args: string[]): Promise<number> {
   const { values } = options(args, {
     data: { type: 'string' }, out: { type: 'string' }, epochs: { type: 'string' }, seed: { type: 'string' }, folds: { type: 'string' },
   } as const, 0);
-  const data = values.data ?? `${projectRoot()}/instances/gpu/polimi/data_2d10d_filtered.csv`;
+  const data = values.data ?? join(projectRoot(), 'instances', 'gpu', 'polimi', 'data_2d10d_filtered.csv');
   let rows;
   try {
     rows = readProfilingTable(readText(data));
@@ -314,7 +315,7 @@ async function trainExecTime(args: string[]): Promise<number> {
   const t0 = performance.now();
   const held = await jobFolds(rows, folds, train);
   const model = await ExecTimeModel.train(rows, train);
-  const out = values.out ?? `${projectRoot()}/models/exec-time`;
+  const out = values.out ?? join(modelsFolder(), DEFAULT_TIME_MODEL);
   await model.save(out);
   const fitted = model.predict(rows.map((r) => ({ features: r, gpuType: r.gpuType, gpus: r.gpus })));
   const round = (x: number) => Number(x.toFixed(3));

@@ -1,42 +1,28 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { failure, unaryCall } from './helpers/grpc-calls.js';
+import { describe, expect, it } from 'vitest';
+import { failure, liveServer } from './helpers/grpc-calls.js';
 import { readReferenceFolder } from '../adapters/gpu-scheduler/reference-csv.js';
-import { optimizerClient } from '../server/grpc/client.js';
-import { startServer, type OptimizerServer } from '../server/grpc/server.js';
 import { simulateGpu } from '../server/gpu/service.js';
 import { validateGpuInstance } from '../server/gpu/validate.js';
 import { ExecTimeModel } from '../server/models/exec-time.js';
-import { WorkerPool } from '../server/pool.js';
 
 type Msg = Record<string, any>;
 
 const SUITE = join(import.meta.dirname, '..', 'instances', 'gpu', 'suite');
 const suiteJson = (name: string) => readFileSync(join(SUITE, `${name}.json`), 'utf8');
 
-let server: OptimizerServer;
-let client: Msg;
+const live = liveServer();
+const unary = live.unary;
 
-beforeAll(async () => {
-  server = await startServer('127.0.0.1:0', new WorkerPool(1));
-  client = optimizerClient(server.address);
-});
-
-afterAll(async () => {
-  (client as unknown as grpc.Client).close();
-  await server.shutdown();
-});
-
-const unary = (method: string, request: Msg, deadlineMs?: number) => unaryCall(client, method, request, deadlineMs);
 
 /** Collects a SimulateGpuSchedule stream: its progress events and its result (or its error). */
 function simulateStream(request: Msg, onEvent?: (e: Msg, call: grpc.ClientReadableStream<Msg>) => void): Promise<{ progress: Msg[]; result?: Msg; error?: grpc.ServiceError }> {
   return new Promise((resolve) => {
     const progress: Msg[] = [];
     let result: Msg | undefined;
-    const call: grpc.ClientReadableStream<Msg> = client.SimulateGpuSchedule(request);
+    const call: grpc.ClientReadableStream<Msg> = live.client.SimulateGpuSchedule(request);
     call.on('data', (e: Msg) => {
       if (e.progress) progress.push(e.progress);
       if (e.result) result = e.result;

@@ -4,11 +4,11 @@ import { createRequire } from 'node:module';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { service as healthService } from 'grpc-health-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { failure, unaryCall } from './helpers/grpc-calls.js';
+import { describe, expect, it } from 'vitest';
+import { failure, liveServer } from './helpers/grpc-calls.js';
 import { parseSpace4aiSystem } from '../adapters/space4ai/system.js';
 import { optimizerClient, solveOverStream } from '../server/grpc/client.js';
-import { startServer, type OptimizerServer } from '../server/grpc/server.js';
+import { startServer } from '../server/grpc/server.js';
 import { evaluateDecision } from '../server/placement/service.js';
 import { WorkerPool } from '../server/pool.js';
 import { instanceFiles } from './helpers/instances.js';
@@ -19,21 +19,8 @@ const file = instanceFiles().find((f) => f.includes('Strict/7-components/system_
 const json = readFileSync(file, 'utf8');
 const system = parseSpace4aiSystem(json);
 
-let server: OptimizerServer;
-let client: Msg;
-
-const unary = (method: string, request: Msg, deadlineMs?: number) => unaryCall(client, method, request, deadlineMs);
-
-beforeAll(async () => {
-  // one worker thread, so a search that did not stop would block the next call
-  server = await startServer('127.0.0.1:0', new WorkerPool(1));
-  client = optimizerClient(server.address);
-});
-
-afterAll(async () => {
-  (client as unknown as grpc.Client).close();
-  await server.shutdown();
-});
+const live = liveServer();
+const unary = live.unary;
 
 const request = (extra: Msg = {}): Msg => ({
   space4aiJson: json, lambda: 1.8, compat: 'COMPAT_SPACE4AI_D', method: 'RG_LS', budget: { seconds: 0.5 }, seed: 7, ...extra,
@@ -66,7 +53,7 @@ describe('gRPC Optimizer over a socket', () => {
 
   it('SolvePlacementStream sends progress (best never worse) and then the solution', async () => {
     const events: Msg[] = [];
-    const solution = await solveOverStream(client, request({ budget: { seconds: 1 } }), (p) => events.push(p));
+    const solution = await solveOverStream(live.client, request({ budget: { seconds: 1 } }), (p) => events.push(p));
     expect(events.length).toBeGreaterThan(1);
     for (let i = 1; i < events.length; i++) {
       const [a, b] = [events[i - 1], events[i]];
@@ -79,7 +66,7 @@ describe('gRPC Optimizer over a socket', () => {
 
   it('cancel mid-solve stops the search; the client keeps the best decision of the last event', async () => {
     const events: Msg[] = [];
-    const call = client.SolvePlacementStream(request({ budget: { seconds: 60 } }));
+    const call = live.client.SolvePlacementStream(request({ budget: { seconds: 60 } }));
     const ended = new Promise<grpc.ServiceError>((resolve) => call.on('error', resolve));
     await new Promise<void>((resolve) => call.on('data', (e: Msg) => {
       if (e.progress) events.push(e.progress);
@@ -104,7 +91,7 @@ describe('gRPC Optimizer over a socket', () => {
     expect(res.stats.stopReason).toBe('time');
     expect(res.evaluation.feasible).toBe(true);
     const events: Msg[] = [];
-    const streamed = await solveOverStream(client, request({ budget: { seconds: 60 } }), (p) => events.push(p), new Date(Date.now() + 1500));
+    const streamed = await solveOverStream(live.client, request({ budget: { seconds: 60 } }), (p) => events.push(p), new Date(Date.now() + 1500));
     expect(streamed.stats.stopReason).toBe('time');
   });
 
@@ -151,7 +138,7 @@ describe('gRPC Optimizer over a socket', () => {
 
   it('serves health and reflection', async () => {
     const Health = grpc.makeClientConstructor(healthService, 'grpc.health.v1.Health');
-    const health = new Health(server.address, grpc.credentials.createInsecure()) as Msg;
+    const health = new Health(live.address, grpc.credentials.createInsecure()) as Msg;
     const status = await new Promise<Msg>((resolve, reject) =>
       health.check({ service: 'copt.v1.Optimizer' }, (err: Error | null, res: Msg) => (err ? reject(err) : resolve(res))));
     expect(status.status).toBe('SERVING');
@@ -160,7 +147,7 @@ describe('gRPC Optimizer over a socket', () => {
     const require = createRequire(import.meta.url);
     const protoFile = require.resolve('@grpc/reflection/build/proto/grpc/reflection/v1/reflection.proto');
     const pkg = grpc.loadPackageDefinition(protoLoader.loadSync(protoFile, { keepCase: true })) as Msg;
-    const reflection = new pkg.grpc.reflection.v1.ServerReflection(server.address, grpc.credentials.createInsecure());
+    const reflection = new pkg.grpc.reflection.v1.ServerReflection(live.address, grpc.credentials.createInsecure());
     const services = await new Promise<string[]>((resolve, reject) => {
       const call = reflection.ServerReflectionInfo();
       call.on('data', (res: Msg) => { resolve(res.list_services_response.service.map((s: Msg) => s.name)); call.end(); });

@@ -45,15 +45,15 @@ export function readProfilingTable(csv: string): ProfilingRow[] {
     if (i < 0) throw new Error(`profiling table: no column ${name} (columns: ${head.join(', ')})`);
     return i;
   };
-  const c = { job: col('Jobs'), images: col('Images'), epochs: col('Epochs'), batch: col('Batchsize'), gpuType: col('GpuType'), gpus: col('GpuNumber'), seconds: col('ExecutionTime') };
+  const c = { job: col('Jobs'), images: col('Images'), epochs: col('Epochs'), batchSize: col('Batchsize'), gpuType: col('GpuType'), gpus: col('GpuNumber'), seconds: col('ExecutionTime') };
   return lines.slice(1).map((line, i) => {
     const f = line.split(',');
     const row = {
       job: f[c.job], gpuType: f[c.gpuType], images: Number(f[c.images]), epochs: Number(f[c.epochs]),
-      batchSize: Number(f[c.batch]), gpus: Number(f[c.gpus]), seconds: Number(f[c.seconds]),
+      batchSize: Number(f[c.batchSize]), gpus: Number(f[c.gpus]), seconds: Number(f[c.seconds]),
     };
     for (const k of ['images', 'epochs', 'batchSize', 'gpus', 'seconds'] as const) {
-      if (!(row[k] > 0)) throw new Error(`profiling table line ${i + 2}: ${k} ${f[c[k === 'batchSize' ? 'batch' : k]]} must be a number > 0`);
+      if (!(row[k] > 0)) throw new Error(`profiling table line ${i + 2}: ${k} ${f[c[k]]} must be a number > 0`);
     }
     return row;
   });

@@ -69,9 +69,9 @@ export function replicaPolicy(name: PolicyName, service: ReplicaService, forecas
     case 'predictive':
       return { name, initial, decide: (loads, now, r) => (boundary(service, now) ? need(maxOf(forecaster.forecast(loads, now, service.windowMin))) : r) };
     case 'planner':
-      return plannerPolicy(service, forecaster, q);
+      return { name, initial, ...plannerDecisions(service, forecaster, q) };
     case 'oracle':
-      return { ...plannerPolicy(service, oracle, 1), name: 'oracle' };
+      return { name, initial, ...plannerDecisions(service, oracle, 1) };
   }
 }
 
@@ -80,13 +80,11 @@ export function replicaPolicy(name: PolicyName, service: ReplicaService, forecas
  * forecast's window maxima scaled by the q-quantile of how far past windows' true maxima exceeded
  * their forecasts (learned online; 1 until ten windows are known); the first window is applied.
  */
-function plannerPolicy(service: ReplicaService, forecaster: Forecaster, q: number): ReplicaPolicy {
+function plannerDecisions(service: ReplicaService, forecaster: Forecaster, q: number): Pick<ReplicaPolicy, 'decide'> {
   const W = service.windowMin;
   const ratios: number[] = [];
   const pending: { at: number; forecast: number }[] = [];
   return {
-    name: 'planner',
-    initial: (loads, now) => capped(service, replicasNeeded(service, maxOf(loads.slice(Math.max(0, now - W), now)) || loads[now])),
     decide: (loads, now, r) => {
       if (now % W !== 0) return r;
       while (pending.length > 0 && pending[0].at + W <= now) {

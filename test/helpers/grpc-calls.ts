@@ -1,4 +1,8 @@
 import type * as grpc from '@grpc/grpc-js';
+import { afterAll, beforeAll } from 'vitest';
+import { optimizerClient } from '../../server/grpc/client.js';
+import { startServer, type OptimizerServer } from '../../server/grpc/server.js';
+import { WorkerPool } from '../../server/pool.js';
 
 type Msg = Record<string, any>;
 
@@ -13,4 +17,26 @@ export function unaryCall(client: Msg, method: string, request: Msg, deadlineMs?
 /** The error a call fails with; a call that succeeds fails the test. */
 export function failure(p: Promise<unknown>): Promise<grpc.ServiceError> {
   return p.then(() => { throw new Error('the call succeeded'); }, (err) => err as grpc.ServiceError);
+}
+
+/**
+ * A server on a free loopback port with one worker thread (so a search that did not stop would block
+ * the next call), started before the file's tests and shut after them, with a client and a unary caller.
+ */
+export function liveServer() {
+  let server: OptimizerServer | undefined;
+  let client: Msg | undefined;
+  beforeAll(async () => {
+    server = await startServer('127.0.0.1:0', new WorkerPool(1));
+    client = optimizerClient(server.address);
+  });
+  afterAll(async () => {
+    (client as unknown as grpc.Client | undefined)?.close();
+    await server?.shutdown();
+  });
+  return {
+    get client(): Msg { return client!; },
+    get address(): string { return server!.address; },
+    unary: (method: string, request: Msg, deadlineMs?: number) => unaryCall(client!, method, request, deadlineMs),
+  };
 }
