@@ -24,6 +24,9 @@ describe('LSTM forecaster (TensorFlow.js)', () => {
     expect(mae(oneStep)).toBeLessThan(0.6 * mae(truth.map(() => constant)));
     // closed loop: a day ahead from the Monday midnight after training, fed its own predictions
     const day = model.predictSteps(trace.loads, steps, 24);
+    // forecasts run on plain arithmetic: it must agree with the network's own prediction
+    const history = stepPeaks(trace.loads, steps - 24, steps, 60);
+    expect(day[0]).toBeCloseTo(Math.max(0, model.predictWithTf(history, steps - 24)) * Math.max(...stepPeaks(trace.loads, 0, steps, 60)), 3);
     expect(day[10]).toBeGreaterThan(3 * Math.max(day[0], 1)); // daytime far above the night
     await model.save(join(scratch, 'lstm'));
     const loaded = await LstmForecaster.load(join(scratch, 'lstm'));

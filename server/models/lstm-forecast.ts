@@ -32,7 +32,11 @@ const WEEK_MIN = 7 * DAY_MIN;
  * back (closed loop).
  */
 export class LstmForecaster {
-  private constructor(private readonly tf: typeof TF, private readonly net: TF.LayersModel, private readonly meta: Meta) {}
+  private readonly weights: PlainWeights;
+
+  private constructor(private readonly tf: typeof TF, private readonly net: TF.LayersModel, private readonly meta: Meta) {
+    this.weights = plainWeights(net);
+  }
 
   /** Trains on the minutes [from, until) of a load series; deterministic per seed. */
   static async train(loads: number[], until: number, options: LstmOptions = {}, from = 0): Promise<LstmForecaster> {
@@ -52,11 +56,10 @@ export class LstmForecaster {
       tf.layers.dense({ units: 1, kernelInitializer: init(5) }),
     ] });
     net.compile({ optimizer: tf.train.adam(0.01), loss: 'meanSquaredError' });
-    const model = new LstmForecaster(tf, net, meta);
     const xs: number[][][] = [];
     const ys: number[][] = [];
     for (let end = lookback; end < steps.length; end++) {
-      xs.push(model.inputs(steps.slice(end - lookback, end), first + end - lookback));
+      xs.push(stepInputs(meta, steps.slice(end - lookback, end), first + end - lookback));
       ys.push([steps[end] / meta.scale]);
     }
     const x = tf.tensor3d(xs);
@@ -64,7 +67,7 @@ export class LstmForecaster {
     await net.fit(x, y, { epochs: options.epochs ?? 30, batchSize: 32, shuffle: false, verbose: 0 });
     x.dispose();
     y.dispose();
-    return model;
+    return new LstmForecaster(tf, net, meta);
   }
 
   /** Loads a forecaster saved by save(). */
@@ -86,8 +89,7 @@ export class LstmForecaster {
     const out: number[] = [];
     for (let k = 0; k < count; k++) {
       const window = history.slice(history.length - lookback);
-      const next = this.tf.tidy(() => (this.net.predict(this.tf.tensor3d([this.inputs(window, at + k - lookback)])) as TF.Tensor).dataSync()[0]);
-      const load = Math.max(0, next * scale);
+      const load = Math.max(0, runPlain(this.weights, stepInputs(this.meta, window, at + k - lookback)) * scale);
       out.push(load);
       history.push(load);
     }
@@ -108,15 +110,76 @@ export class LstmForecaster {
     };
   }
 
-  private inputs(window: number[], firstStep: number): number[][] {
-    const { stepMin, scale } = this.meta;
-    return window.map((v, i) => {
-      const minute = (firstStep + i) * stepMin;
-      const day = (2 * Math.PI * (minute % DAY_MIN)) / DAY_MIN;
-      const week = (2 * Math.PI * (minute % WEEK_MIN)) / WEEK_MIN;
-      return [v / scale, Math.sin(day), Math.cos(day), Math.sin(week), Math.cos(week)];
-    });
+  /** The network's own prediction for one input window (the check on the plain-arithmetic pass that forecasts use). */
+  predictWithTf(window: number[], firstStep: number): number {
+    return this.tf.tidy(() => (this.net.predict(this.tf.tensor3d([stepInputs(this.meta, window, firstStep)])) as TF.Tensor).dataSync()[0]);
   }
+}
+
+/** The network's input rows for a window of step peaks: scaled load, then the day and week as sine and cosine. */
+function stepInputs(meta: Meta, window: number[], firstStep: number): number[][] {
+  const { stepMin, scale } = meta;
+  return window.map((v, i) => {
+    const minute = (firstStep + i) * stepMin;
+    const day = (2 * Math.PI * (minute % DAY_MIN)) / DAY_MIN;
+    const week = (2 * Math.PI * (minute % WEEK_MIN)) / WEEK_MIN;
+    return [v / scale, Math.sin(day), Math.cos(day), Math.sin(week), Math.cos(week)];
+  });
+}
+
+interface PlainLstm { inDim: number; units: number; kernel: Float32Array; recurrent: Float32Array; bias: Float32Array }
+interface PlainWeights { lstms: PlainLstm[]; dense: Float32Array; denseBias: number }
+
+/**
+ * The trained weights as plain arrays: a closed-loop forecast is thousands of one-window predictions,
+ * where tfjs's per-call overhead is about a hundred times the arithmetic.
+ */
+function plainWeights(net: TF.LayersModel): PlainWeights {
+  const lstms: PlainLstm[] = [];
+  let dense: Float32Array = new Float32Array(0);
+  let denseBias = 0;
+  for (const layer of net.layers) {
+    const w = layer.getWeights().map((t) => t.dataSync() as Float32Array);
+    if (layer.getClassName() === 'LSTM') {
+      const units = Math.sqrt(w[1].length / 4); // the recurrent kernel is units x 4 units
+      lstms.push({ inDim: w[0].length / (4 * units), units, kernel: w[0], recurrent: w[1], bias: w[2] });
+    } else {
+      dense = w[0];
+      denseBias = w[1][0];
+    }
+  }
+  return { lstms, dense, denseBias };
+}
+
+const hardSigmoid = (x: number) => Math.min(1, Math.max(0, 0.2 * x + 0.5));
+
+/** The forward pass of the stacked LSTMs (tfjs's cell: gates i, f, c, o; hard-sigmoid gates, tanh) and the dense output. */
+function runPlain(weights: PlainWeights, rows: number[][]): number {
+  let sequence = rows;
+  for (const { inDim, units, kernel, recurrent, bias } of weights.lstms) {
+    const h = new Float64Array(units);
+    const c = new Float64Array(units);
+    const z = new Float64Array(4 * units);
+    const out: number[][] = [];
+    for (const x of sequence) {
+      for (let j = 0; j < 4 * units; j++) {
+        let sum = bias[j];
+        for (let k = 0; k < inDim; k++) sum += x[k] * kernel[k * 4 * units + j];
+        for (let k = 0; k < units; k++) sum += h[k] * recurrent[k * 4 * units + j];
+        z[j] = sum;
+      }
+      for (let u = 0; u < units; u++) {
+        const i = hardSigmoid(z[u]);
+        const f = hardSigmoid(z[units + u]);
+        c[u] = f * c[u] + i * Math.tanh(z[2 * units + u]);
+        h[u] = hardSigmoid(z[3 * units + u]) * Math.tanh(c[u]);
+      }
+      out.push(Array.from(h));
+    }
+    sequence = out;
+  }
+  const last = sequence[sequence.length - 1];
+  return last.reduce((a, v, k) => a + v * weights.dense[k], weights.denseBias);
 }
 
 /** The peak load of each step [from, to) of `stepMin` minutes. */
