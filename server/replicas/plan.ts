@@ -16,11 +16,12 @@ export interface ReplicaPlan {
  * The least-cost replica counts for windows whose loads are given (a forecast quantile): each window
  * has at least the replicas that meet the SLO bound at its load; cost = replicas x cost per minute x
  * window length, plus the event cost whenever the count changes (from `current` before the first
- * window, when given). A window that starts with a change needs enough replicas to hold the SLO's
- * tolerance with the disturbance on top (its mean plus two standard deviations). An exact dynamic
- * program over (window, replicas) in O(windows x replicas).
+ * window, when given). A window that starts with a change must hold the SLO's tolerance limit in its
+ * first minute (at `changeLoads`, the window's load unless given) with the disturbance on top (its
+ * mean plus two standard deviations). An exact dynamic program over (window, replicas) in
+ * O(windows x replicas).
  */
-export function planReplicas(service: ReplicaService, loads: number[], current?: number): ReplicaPlan {
+export function planReplicas(service: ReplicaService, loads: number[], current?: number, changeLoads = loads): ReplicaPlan {
   const R = service.maxReplicas;
   const perWindow = service.replicaCostPerMin * service.windowMin;
   const unmet: number[] = [];
@@ -31,7 +32,7 @@ export function planReplicas(service: ReplicaService, loads: number[], current?:
   });
   const shaken = service.slo.boundMs * (1 + service.slo.tolerancePct / 100) - service.disturbance.meanMs - 2 * service.disturbance.sdMs;
   // above R: no change may land in that window (the first window excepted: it must start somewhere)
-  const needMoving = loads.map((load, t) => Math.max(need[t], shaken > 0 ? replicasNeeded(service, load, Math.min(service.slo.boundMs, shaken)) : R + 1));
+  const needMoving = changeLoads.map((load, t) => Math.max(need[t], shaken > 0 ? replicasNeeded(service, load, shaken) : R + 1));
   const T = loads.length;
   if (T === 0) return { replicas: [], cost: 0, replicaMinutes: 0, scalingEvents: 0, unmet };
   // cost[t][r]: least cost of windows 0..t ending at r; from[t][r]: the count before

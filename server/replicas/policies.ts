@@ -78,10 +78,14 @@ export function replicaPolicy(name: PolicyName, service: ReplicaService, forecas
 /**
  * Receding-horizon planning: at each window, the exact plan for the next six hours of windows on the
  * forecast's window maxima scaled by the q-quantile of how far past windows' true maxima exceeded
- * their forecasts (learned online; 1 until ten windows are known); the first window is applied.
+ * their forecasts (learned online; 1 until ten windows are known); the first window is applied. A
+ * change now lands on about the load of the last minute seen, so that is the load the disturbance is
+ * checked at.
  */
 function plannerDecisions(service: ReplicaService, forecaster: Forecaster, q: number): Pick<ReplicaPolicy, 'decide'> {
   const W = service.windowMin;
+  // forecasts below two replicas' load count as that much: near-zero forecasts before a ramp would blow the ratios up
+  const floor = 2 * perReplicaTarget(service);
   const ratios: number[] = [];
   const pending: { at: number; forecast: number }[] = [];
   return {
@@ -89,14 +93,16 @@ function plannerDecisions(service: ReplicaService, forecaster: Forecaster, q: nu
       if (now % W !== 0) return r;
       while (pending.length > 0 && pending[0].at + W <= now) {
         const p = pending.shift()!;
-        if (p.forecast > 0) ratios.push(maxOf(loads.slice(p.at, p.at + W)) / p.forecast);
+        ratios.push(maxOf(loads.slice(p.at, p.at + W)) / Math.max(floor, p.forecast));
       }
       const ahead = forecaster.forecast(loads, now, PLAN_AHEAD_MIN);
       const windows = Array.from({ length: Math.floor(ahead.length / W) }, (_, k) => maxOf(ahead.slice(k * W, (k + 1) * W)));
       if (windows.length === 0) return r;
       pending.push({ at: now, forecast: windows[0] });
       const margin = q >= 1 || ratios.length < 10 ? 1 : quantile(ratios, q);
-      return planReplicas(service, windows.map((w) => w * margin), r).replicas[0];
+      const planned = windows.map((w) => w * margin);
+      const atChange = now > 0 ? [Math.min(planned[0], loads[now - 1] * margin), ...planned.slice(1)] : planned;
+      return planReplicas(service, planned, r, atChange).replicas[0];
     },
   };
 }
