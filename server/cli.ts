@@ -7,17 +7,17 @@ import { parseSpace4aiSystem } from '../adapters/space4ai/system.js';
 import type { GpuInstance } from './gpu/model.js';
 import { GPU_METHODS } from './gpu/schedulers.js';
 import { simulateGpu } from './gpu/service.js';
-import { DEFAULT_TIME_MODEL, modelsFolder, resolveGpuInstance } from './gpu/predicted-times.js';
+import { DEFAULT_TIME_MODEL, resolveGpuInstance } from './gpu/predicted-times.js';
+import { modelsFolder } from './models/file-io.js';
 import { optimizerClient, solveOverStream } from './grpc/client.js';
 import { DEFAULT_ADDRESS, startServer } from './grpc/server.js';
 import { InputError } from './input-error.js';
 import { ExecTimeModel, jobFolds, mape, readProfilingTable } from './models/exec-time.js';
-import { LstmForecaster } from './models/lstm-forecast.js';
 import { projectRoot } from './paths.js';
-import { ORACLE, seasonalNaive } from './replicas/forecast.js';
 import { STREAMING_STORE } from './replicas/model.js';
-import { POLICIES, replicaPolicy } from './replicas/policies.js';
-import { simulateReplicas } from './replicas/simulate.js';
+import { planReplicas } from './replicas/plan.js';
+import { POLICIES } from './replicas/policies.js';
+import { FORECASTERS, planRequestOf, simulateReplicaTrace } from './replicas/service.js';
 import { parseTrace } from './replicas/trace.js';
 import { validateReplicaService } from './replicas/validate.js';
 import type { PlacementEvaluation } from './placement/evaluate.js';
@@ -41,6 +41,7 @@ const USAGE = `usage:
                          [--forecaster lstm|seasonal] [--model DIR] [--save-model DIR] [--service FILE.json]
                          [--from-day N] [--train-days N] [--eval-days N] [--time-col NAME] [--load-col NAME] [--seed N]
                          [--series] [--out FILE]
+  copt plan replicas REQUEST.json [--out FILE]
   copt serve [--address HOST:PORT | --port N]`;
 
 /** gRPC status of an exact solve with no feasible placement to answer (exit code 1, as in this process). */
@@ -65,6 +66,7 @@ export async function main(argv: string[]): Promise<number> {
     if (command === 'schedule' && what === 'gpu') return await scheduleGpu(rest);
     if (command === 'train' && what === 'exec-time') return await trainExecTime(rest);
     if (command === 'simulate' && what === 'replicas') return await simulateReplicasCommand(rest);
+    if (command === 'plan' && what === 'replicas') return planReplicasCommand(rest);
     if (command === undefined || command === '--help' || command === 'help') {
       console.log(USAGE);
       return command === undefined ? 2 : 0;
@@ -207,8 +209,7 @@ async function solve(args: string[]): Promise<number> {
   }
   bar.clear();
   const text = values.summary ? summary(file, solution, evaluation, stats) : JSON.stringify(solution, null, 2) + '\n';
-  if (values.out) writeFileSync(values.out, text);
-  else process.stdout.write(text);
+  output(values.out, text);
   return 0;
 }
 
@@ -289,8 +290,7 @@ async function scheduleGpu(args: string[]): Promise<number> {
     },
   }, null, 2) + '\n';
   if (values.log) writeFileSync(values.log, r.log.map((e) => JSON.stringify(e)).join('\n') + '\n');
-  if (values.out) writeFileSync(values.out, text);
-  else process.stdout.write(text);
+  output(values.out, text);
   return 0;
 }
 
@@ -337,7 +337,7 @@ async function simulateReplicasCommand(args: string[]): Promise<number> {
   } as const, 0);
   if (!values.trace) throw new UsageError('--trace FILE is required');
   const policy = choice(values.policy, 'policy', POLICIES, 'planner');
-  const forecasterName = choice(values.forecaster, 'forecaster', ['lstm', 'seasonal'] as const, 'seasonal');
+  const forecasterName = choice(values.forecaster, 'forecaster', FORECASTERS, 'seasonal');
   const service = values.service ? inFile(values.service, (text) => validateReplicaService(JSON.parse(text))) : STREAMING_STORE;
   let trace;
   try {
@@ -351,23 +351,35 @@ async function simulateReplicasCommand(args: string[]): Promise<number> {
   const end = start + days(values['eval-days'], 'eval-days', 7) * 1440;
   if (end > trace.loads.length) throw new UsageError(`${values.trace}: ${trace.loads.length} minutes; --train-days and --eval-days ask for ${end}`);
   const seed = number(values.seed, 'seed', (x) => Number.isSafeInteger(x) && x >= 0, 'must be a whole number >= 0') ?? 1;
-  const t0 = performance.now();
-  let forecaster = seasonalNaive();
-  if (forecasterName === 'lstm') {
-    const lstm = values.model ? await LstmForecaster.load(values.model) : await LstmForecaster.train(trace.loads, start, { seed }, from);
-    if (values['save-model']) await lstm.save(values['save-model']);
-    forecaster = lstm.forecaster();
-  }
-  const r = simulateReplicas(service, trace.loads, replicaPolicy(policy, service, forecaster, ORACLE), start, end, seed);
+  const r = await simulateReplicaTrace({
+    service, loads: trace.loads, start, end, trainFrom: from, policy, forecaster: forecasterName, model: values.model, saveModel: values['save-model'], seed,
+  });
   const text = JSON.stringify({
-    trace: values.trace, service: service.name, policy, forecaster: policy === 'oracle' ? 'oracle' : forecasterName,
+    trace: values.trace, service: service.name, policy, forecaster: r.forecaster,
     minutes: r.minutes, violation_rate: r.violationRate, p95_ms: r.p95Ms, p99_ms: r.p99Ms,
-    scaling_events: r.scalingEvents, instance_minutes: r.instanceMinutes, cost: r.cost, wall_s: (performance.now() - t0) / 1000,
+    scaling_events: r.scalingEvents, instance_minutes: r.instanceMinutes, cost: r.cost, wall_s: r.wallS,
     ...(values.series ? { series: r.series } : {}),
   }, null, 2) + '\n';
-  if (values.out) writeFileSync(values.out, text);
-  else process.stdout.write(text);
+  output(values.out, text);
   return 0;
+}
+
+/** Plans replica counts for the window loads of a request file (the PlanReplicasRequest layout in JSON) and prints the plan. */
+function planReplicasCommand(args: string[]): number {
+  const { values, positionals } = options(args, { out: { type: 'string' } } as const, 1);
+  const { service, windowLoads, current } = inFile(positionals[0], (text) => planRequestOf(JSON.parse(text)));
+  const plan = planReplicas(service, windowLoads, current);
+  output(values.out, JSON.stringify({
+    service: service.name, windows: windowLoads.length, window_min: service.windowMin, replicas: plan.replicas, cost: plan.cost,
+    replica_minutes: plan.replicaMinutes, scaling_events: plan.scalingEvents, unmet_windows: plan.unmet,
+  }, null, 2) + '\n');
+  return 0;
+}
+
+/** Writes a command's JSON to a file when given, else to stdout. */
+function output(file: string | undefined, text: string): void {
+  if (file) writeFileSync(file, text);
+  else process.stdout.write(text);
 }
 
 async function serve(args: string[]): Promise<number> {

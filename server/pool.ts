@@ -8,6 +8,7 @@ import type { GpuDecisionResult, GpuSimulationSummary } from './gpu/service.js';
 import type { ExactResult } from './placement/exact/result.js';
 import { runExact, type ExactTask } from './placement/exact/solve.js';
 import { END, runSearch, type SearchTask } from './placement/search-task.js';
+import { runReplicaSimulation, type ReplicaProgress, type ReplicaSimulationSummary, type ReplicaSimulationTask } from './replicas/service.js';
 import type { Progress, SearchResult } from './wasm/placement-solver.js';
 
 /** Runs searches somewhere: on worker threads (the server) or on this thread (the CLI). */
@@ -16,6 +17,7 @@ export interface SearchRunner {
   runExact(task: ExactTask): Promise<ExactResult>;
   simulateGpu(task: GpuSimulationTask, onProgress: (p: GpuProgress) => void): Promise<GpuSimulationSummary>;
   decideGpu(task: GpuDecisionTask): Promise<GpuDecisionResult>;
+  simulateReplicas(task: ReplicaSimulationTask, onProgress: (p: ReplicaProgress) => void): Promise<ReplicaSimulationSummary>;
   close(): Promise<void>;
 }
 
@@ -42,6 +44,10 @@ export class WorkerPool implements SearchRunner {
 
   decideGpu(task: GpuDecisionTask): Promise<GpuDecisionResult> {
     return this.pool.run({ gpuDecision: task });
+  }
+
+  simulateReplicas(task: ReplicaSimulationTask, onProgress: (p: ReplicaProgress) => void): Promise<ReplicaSimulationSummary> {
+    return this.withProgress((port) => ({ replicaSimulation: task, port }), onProgress);
   }
 
   /**
@@ -77,5 +83,6 @@ export const inThreadRunner: SearchRunner = {
   runExact,
   simulateGpu: async (task, onProgress) => runGpuSimulation(task, onProgress),
   decideGpu: async (task) => runGpuDecision(task),
+  simulateReplicas: runReplicaSimulation,
   close: async () => {},
 };

@@ -2,21 +2,31 @@ import type { MessagePort } from 'node:worker_threads';
 import { runGpuDecision, runGpuSimulation, type GpuDecisionTask, type GpuSimulationTask } from './gpu/task.js';
 import { runExact, type ExactTask } from './placement/exact/solve.js';
 import { END, runSearch, type SearchTask } from './placement/search-task.js';
+import { runReplicaSimulation, type ReplicaSimulationTask } from './replicas/service.js';
 
 type WorkerMessage =
   | { task: SearchTask; port: MessagePort }
   | { exact: ExactTask }
   | { gpuSimulation: GpuSimulationTask; port: MessagePort }
-  | { gpuDecision: GpuDecisionTask };
+  | { gpuDecision: GpuDecisionTask }
+  | { replicaSimulation: ReplicaSimulationTask; port: MessagePort };
 
 /**
- * Piscina worker: one placement search or GPU replay (progress on the given port, then END), one
- * exact solve, or one GPU decision. The wasm module is compiled once per thread.
+ * Piscina worker: one placement search, GPU replay or replica replay (progress on the given port,
+ * then END), one exact solve, or one GPU decision. The wasm module is compiled once per thread.
  */
 export default function searchWorker(msg: WorkerMessage) {
   if ('exact' in msg) return runExact(msg.exact);
   if ('gpuDecision' in msg) return runGpuDecision(msg.gpuDecision);
   const port = msg.port;
+  if ('replicaSimulation' in msg) {
+    const done = () => {
+      port.postMessage(END);
+      port.close();
+    };
+    // the LSTM trains asynchronously: END only once the replay has settled
+    return runReplicaSimulation(msg.replicaSimulation, (p) => port.postMessage(p)).finally(done);
+  }
   try {
     if ('gpuSimulation' in msg) return runGpuSimulation(msg.gpuSimulation, (p) => port.postMessage(p));
     return runSearch(msg.task, (p) => port.postMessage(p));

@@ -17,21 +17,8 @@ const live = liveServer();
 const unary = live.unary;
 
 
-/** Collects a SimulateGpuSchedule stream: its progress events and its result (or its error). */
-function simulateStream(request: Msg, onEvent?: (e: Msg, call: grpc.ClientReadableStream<Msg>) => void): Promise<{ progress: Msg[]; result?: Msg; error?: grpc.ServiceError }> {
-  return new Promise((resolve) => {
-    const progress: Msg[] = [];
-    let result: Msg | undefined;
-    const call: grpc.ClientReadableStream<Msg> = live.client.SimulateGpuSchedule(request);
-    call.on('data', (e: Msg) => {
-      if (e.progress) progress.push(e.progress);
-      if (e.result) result = e.result;
-      onEvent?.(e, call);
-    });
-    call.on('error', (error: grpc.ServiceError) => resolve({ progress, result, error }));
-    call.on('end', () => resolve({ progress, result }));
-  });
-}
+/** A SimulateGpuSchedule stream: its progress events and its result (or its error). */
+const simulateStream = (request: Msg, onEvent?: (e: Msg, call: grpc.ClientReadableStream<Msg>) => void) => live.stream('SimulateGpuSchedule', request, onEvent);
 
 describe('GPU scheduling over gRPC', () => {
   it('SimulateGpuSchedule streams progress and answers what the same replay in process gives', async () => {

@@ -2,7 +2,8 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ExecutionTime, GpuInstance, VmType } from '../../server/gpu/model.js';
-import { DEFAULT_TIME_MODEL, modelsFolder } from '../../server/gpu/predicted-times.js';
+import { DEFAULT_TIME_MODEL } from '../../server/gpu/predicted-times.js';
+import { modelsFolder } from '../../server/models/file-io.js';
 import { validateGpuInstance } from '../../server/gpu/validate.js';
 import { ExecTimeModel } from '../../server/models/exec-time.js';
 import { projectRoot } from '../../server/paths.js';

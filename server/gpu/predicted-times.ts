@@ -1,9 +1,7 @@
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { list, object, positive, type Obj } from '../fields.js';
 import { InputError } from '../input-error.js';
 import { ExecTimeModel, type ExecTimeQuery } from '../models/exec-time.js';
-import { projectRoot } from '../paths.js';
+import { storedModelDir } from '../models/file-io.js';
 import type { GpuInstance } from './model.js';
 import { validateGpuInstance } from './validate.js';
 
@@ -11,11 +9,6 @@ import { validateGpuInstance } from './validate.js';
 export const DEFAULT_TIME_MODEL = 'exec-time';
 
 const loaded = new Map<string, Promise<ExecTimeModel>>();
-
-/** Where stored models live: `models/<name>/` in the project. */
-export function modelsFolder(): string {
-  return join(projectRoot(), 'models');
-}
 
 /**
  * A validated GPU instance whose jobs may give features (images, epochs, batch size) instead of an
@@ -58,12 +51,7 @@ export async function resolveGpuInstance(raw: unknown): Promise<GpuInstance> {
 
 /** A stored model by name, loaded once per process. */
 async function storedModel(name: unknown): Promise<ExecTimeModel> {
-  if (typeof name !== 'string' || !/^[a-z0-9][a-z0-9-]*$/.test(name)) throw new InputError('time_model', name, 'must be the name of a stored model (lower-case letters, digits and dashes)');
-  const dir = join(modelsFolder(), name);
-  if (!existsSync(join(dir, 'meta.json'))) {
-    const known = existsSync(modelsFolder()) ? readdirSync(modelsFolder()).filter((d) => existsSync(join(modelsFolder(), d, 'meta.json'))).join(', ') : '';
-    throw new InputError('time_model', name, `names no stored model (stored: ${known || 'none'})`);
-  }
-  if (!loaded.has(name)) loaded.set(name, ExecTimeModel.load(dir));
-  return loaded.get(name)!;
+  const dir = storedModelDir('time_model', name);
+  if (!loaded.has(dir)) loaded.set(dir, ExecTimeModel.load(dir));
+  return loaded.get(dir)!;
 }

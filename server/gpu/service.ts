@@ -4,11 +4,7 @@ import { encodeDecision } from './encode.js';
 import type { GpuInstance } from './model.js';
 import { DEFAULT_HORIZON_S, GPU_METHODS, gpuScheduler, type GpuMethod, type GpuSearchOptions, type GpuSearchTotals } from './schedulers.js';
 import { matchNodes, simulate, type NodePlan, type Scheduler, type SimulationResult, type Snapshot } from './simulate.js';
-
-/** A replay ended early because its caller asked it to stop. */
-export class StoppedError extends Error {
-  override name = 'StoppedError';
-}
+import { StoppedError } from '../stopped-error.js';
 
 export interface GpuSimulationInput extends GpuSearchOptions {
   instance: GpuInstance;

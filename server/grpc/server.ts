@@ -1,14 +1,17 @@
 import * as grpc from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
-import { checkGpuOptions, StoppedError } from '../gpu/service.js';
+import { checkGpuOptions } from '../gpu/service.js';
 import { InputError } from '../input-error.js';
 import { evaluateDecision, NoSolutionError, solvePlacement, type PlacementProgress, type SolvePlacementInput } from '../placement/service.js';
 import { newStopFlag, requestStop } from '../placement/search-task.js';
 import { WorkerPool, type SearchRunner } from '../pool.js';
+import { StoppedError } from '../stopped-error.js';
 import { loadContract, optimizerService } from './contract.js';
 import { evaluateInputOf, progressMessage, solutionMessage, solveInputOf } from './convert.js';
 import { gpuDecisionMessage, gpuInstanceOf, gpuOptionsOf, gpuResultMessage, snapshotOf } from './convert-gpu.js';
+import { planInputOf, replicaPlanMessage, replicaResultMessage, simulationInputOf } from './convert-replicas.js';
+import { planReplicas } from '../replicas/plan.js';
 
 export const DEFAULT_ADDRESS = '127.0.0.1:50051';
 const SERVICE = 'copt.v1.Optimizer';
@@ -55,19 +58,30 @@ export async function startServer(address = DEFAULT_ADDRESS, runner: SearchRunne
     }
   };
 
+  /** A replay on the workers that ends with StoppedError when the call is cancelled or the server shuts down. */
+  const replay = <T>(call: Call, what: string, work: (stop: SharedArrayBuffer) => Promise<T>): Promise<T> =>
+    stoppable(call, async (stop) => {
+      try {
+        return await work(stop);
+      } catch (err) {
+        // the worker's error loses its class on the way back; the flag says why it ended
+        if (Atomics.load(new Int32Array(stop), 0) !== 0) throw new StoppedError(`the ${what} was stopped: call cancelled or server shutting down`);
+        throw err;
+      }
+    });
+
   server.addService(optimizerService(contract).service, {
     SolvePlacement: (call: grpc.ServerUnaryCall<any, any>, done: grpc.sendUnaryData<any>) => {
       answer(done, async () => solutionMessage(await solve(call, solveInputOf(call.request))));
     },
     SolvePlacementStream: (call: grpc.ServerWritableStream<any, any>) => {
-      (async () => {
+      streamResult(call, async () => {
         const input = solveInputOf(call.request);
         const solution = await solve(call, input, (p) => {
           if (!call.cancelled) call.write({ progress: progressMessage(p) });
         });
-        if (!call.cancelled) call.write({ solution: solutionMessage(solution) });
-        call.end();
-      })().catch((err) => call.emit('error', asStatus(err)));
+        return { solution: solutionMessage(solution) };
+      });
     },
     EvaluatePlacement: (call: grpc.ServerUnaryCall<any, any>, done: grpc.sendUnaryData<any>) => {
       answer(done, async () => {
@@ -88,24 +102,30 @@ export async function startServer(address = DEFAULT_ADDRESS, runner: SearchRunne
       });
     },
     SimulateGpuSchedule: (call: grpc.ServerWritableStream<any, any>) => {
-      (async () => {
+      streamResult(call, async () => {
         const instance = await gpuInstanceOf(call.request);
         const input = { instance, ...gpuOptionsOf(call.request) };
         checkGpuOptions(input);
-        const summary = await stoppable(call, async (stop) => {
-          try {
-            return await runner.simulateGpu({ input, stop }, (p) => {
-              if (!call.cancelled) call.write({ progress: { decisions: p.decisions, timeS: p.timeS, elapsedS: p.elapsedS } });
-            });
-          } catch (err) {
-            // the worker's error loses its class on the way back; the flag says why it ended
-            if (Atomics.load(new Int32Array(stop), 0) !== 0) throw new StoppedError('the replay was stopped: call cancelled or server shutting down');
-            throw err;
-          }
-        });
-        if (!call.cancelled) call.write({ result: gpuResultMessage(summary, instance, call.request.includeLog === true) });
-        call.end();
-      })().catch((err) => call.emit('error', asStatus(err)));
+        const summary = await replay(call, 'replay', (stop) => runner.simulateGpu({ input, stop }, (p) => {
+          if (!call.cancelled) call.write({ progress: { decisions: p.decisions, timeS: p.timeS, elapsedS: p.elapsedS } });
+        }));
+        return { result: gpuResultMessage(summary, instance, call.request.includeLog === true) };
+      });
+    },
+    PlanReplicas: (call: grpc.ServerUnaryCall<any, any>, done: grpc.sendUnaryData<any>) => {
+      answer(done, async () => {
+        const { service, windowLoads, current } = planInputOf(call.request);
+        return replicaPlanMessage(planReplicas(service, windowLoads, current));
+      });
+    },
+    SimulateReplicas: (call: grpc.ServerWritableStream<any, any>) => {
+      streamResult(call, async () => {
+        const input = simulationInputOf(call.request);
+        const summary = await replay(call, 'replica replay', (stop) => runner.simulateReplicas({ input, stop }, (p) => {
+          if (!call.cancelled) call.write({ progress: p });
+        }));
+        return { result: replicaResultMessage(summary, call.request.includeSeries === true) };
+      });
     },
   });
   health.addToServer(server);
@@ -130,6 +150,14 @@ function timeLeftMs(call: Call): number | undefined {
   const deadline = call.getDeadline();
   const at = deadline instanceof Date ? deadline.getTime() : deadline;
   return Number.isFinite(at) ? at - Date.now() : undefined;
+}
+
+/** Writes a streamed call's final message and ends it; a failure becomes the call's status. */
+function streamResult(call: grpc.ServerWritableStream<any, any>, work: () => Promise<object>): void {
+  work().then((last) => {
+    if (!call.cancelled) call.write(last);
+    call.end();
+  }).catch((err) => call.emit('error', asStatus(err)));
 }
 
 function answer(done: grpc.sendUnaryData<any>, work: () => Promise<unknown>): void {

@@ -1,6 +1,8 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type * as TF from '@tensorflow/tfjs';
+import { InputError } from '../input-error.js';
+import { projectRoot } from '../paths.js';
 import { loadTf } from './tf.js';
 
 const TOPOLOGY = 'model.json';
@@ -60,4 +62,21 @@ export async function loadNetwork<M extends NetworkMeta>(dir: string, kind: stri
   const meta = JSON.parse(readFileSync(join(dir, META), 'utf8')) as M;
   if (meta.kind !== kind) throw new Error(`${join(dir, META)} describes a ${meta.kind} model, not ${kind}`);
   return { tf, net: await tf.loadLayersModel(folderHandler(tf, dir)), meta };
+}
+
+/** Where stored models live: `models/<name>/` in the project. */
+export function modelsFolder(): string {
+  return join(projectRoot(), 'models');
+}
+
+/** The folder of the stored model a request names in `field`; an InputError listing the stored ones when there is none. */
+export function storedModelDir(field: string, name: unknown): string {
+  if (typeof name !== 'string' || !/^[a-z0-9][a-z0-9-]*$/.test(name)) throw new InputError(field, name, 'must be the name of a stored model (lower-case letters, digits and dashes)');
+  const root = modelsFolder();
+  const dir = join(root, name);
+  if (!existsSync(join(dir, META))) {
+    const known = existsSync(root) ? readdirSync(root).filter((d) => existsSync(join(root, d, META))).join(', ') : '';
+    throw new InputError(field, name, `names no stored model (stored: ${known || 'none'})`);
+  }
+  return dir;
 }

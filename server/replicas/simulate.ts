@@ -2,6 +2,7 @@ import { random } from '../../instances/random.js';
 import { latencyMs } from './latency.js';
 import type { ReplicaService } from './model.js';
 import type { ReplicaPolicy } from './policies.js';
+import { StoppedError } from '../stopped-error.js';
 
 export interface ReplicaMinute {
   minute: number;
@@ -26,6 +27,12 @@ export interface ReplicaSimulation {
   series: ReplicaMinute[];
 }
 
+/** Lets a caller follow a replay and stop it between minutes. */
+export interface SimulationHooks {
+  shouldStop?: () => boolean;
+  onMinute?: (minute: number) => void;
+}
+
 /**
  * Replays minutes [start, end) of a load series under a policy: the policy sets the replicas at each
  * minute from what it may see; latency follows the service's model at the load per replica; in a
@@ -33,14 +40,16 @@ export interface ReplicaSimulation {
  * latency drawn from the disturbance's normal distribution, which lifts the percentile in full once
  * that share exceeds the tail above the percentile, and in proportion below it.
  */
-export function simulateReplicas(service: ReplicaService, loads: number[], policy: ReplicaPolicy, start: number, end: number, seed = 1, initial?: number): ReplicaSimulation {
+export function simulateReplicas(service: ReplicaService, loads: number[], policy: ReplicaPolicy, start: number, end: number, seed = 1, hooks: SimulationHooks = {}): ReplicaSimulation {
   const rng = random(seed);
   const tail = 1 - service.slo.percentile / 100;
   const limit = service.slo.boundMs * (1 + service.slo.tolerancePct / 100);
-  let replicas = initial ?? policy.initial(loads, start);
+  let replicas = policy.initial(loads, start);
   let events = 0;
   const series: ReplicaMinute[] = [];
   for (let m = start; m < end; m++) {
+    if (hooks.shouldStop?.()) throw new StoppedError(`stopped after ${m - start} of ${end - start} minutes`);
+    hooks.onMinute?.(m);
     const next = policy.decide(loads, m, replicas);
     let extra = 0;
     if (next !== replicas) {

@@ -19,6 +19,22 @@ export function failure(p: Promise<unknown>): Promise<grpc.ServiceError> {
   return p.then(() => { throw new Error('the call succeeded'); }, (err) => err as grpc.ServiceError);
 }
 
+/** Collects a server-streaming call: its progress events, its `result` (or `solution`), or its error. */
+export function streamCall(client: Msg, method: string, request: Msg, onEvent?: (e: Msg, call: grpc.ClientReadableStream<Msg>) => void): Promise<{ progress: Msg[]; result?: Msg; error?: grpc.ServiceError }> {
+  return new Promise((resolve) => {
+    const progress: Msg[] = [];
+    let result: Msg | undefined;
+    const call: grpc.ClientReadableStream<Msg> = client[method](request);
+    call.on('data', (e: Msg) => {
+      if (e.progress) progress.push(e.progress);
+      if (e.result ?? e.solution) result = e.result ?? e.solution;
+      onEvent?.(e, call);
+    });
+    call.on('error', (error: grpc.ServiceError) => resolve({ progress, result, error }));
+    call.on('end', () => resolve({ progress, result }));
+  });
+}
+
 /**
  * A server on a free loopback port with one worker thread (so a search that did not stop would block
  * the next call), started before the file's tests and shut after them, with a client and a unary caller.
@@ -38,5 +54,6 @@ export function liveServer() {
     get client(): Msg { return client!; },
     get address(): string { return server!.address; },
     unary: (method: string, request: Msg, deadlineMs?: number) => unaryCall(client!, method, request, deadlineMs),
+    stream: (method: string, request: Msg, onEvent?: (e: Msg, call: grpc.ClientReadableStream<Msg>) => void) => streamCall(client!, method, request, onEvent),
   };
 }

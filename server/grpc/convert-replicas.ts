@@ -1,0 +1,69 @@
+import { InputError } from '../input-error.js';
+import { storedModelDir } from '../models/file-io.js';
+import { STREAMING_STORE, type ReplicaService } from '../replicas/model.js';
+import type { ReplicaPlan } from '../replicas/plan.js';
+import type { PolicyName } from '../replicas/policies.js';
+import { checkReplicaSimulation, planRequestOf, type ForecasterName, type ReplicaSimulationInput, type ReplicaSimulationSummary } from '../replicas/service.js';
+import { validateReplicaService } from '../replicas/validate.js';
+
+type Msg = Record<string, any>;
+
+const POLICY: Record<string, PolicyName> = {
+  REPLICA_POLICY_UNSPECIFIED: 'planner', REPLICA_POLICY_REACTIVE: 'reactive', REPLICA_POLICY_MEMORY: 'memory', REPLICA_POLICY_HPA: 'hpa',
+  REPLICA_POLICY_PREDICTIVE: 'predictive', REPLICA_POLICY_PLANNER: 'planner', REPLICA_POLICY_ORACLE: 'oracle',
+};
+const FORECASTER: Record<string, ForecasterName> = { LOAD_FORECASTER_UNSPECIFIED: 'seasonal', LOAD_FORECASTER_SEASONAL: 'seasonal', LOAD_FORECASTER_LSTM: 'lstm' };
+
+/** A ReplicaService message as the service it describes (absent: the bundled streaming store); proto zeros take the defaults. */
+function serviceOf(m: Msg | null | undefined): ReplicaService {
+  if (!m) return STREAMING_STORE;
+  return validateReplicaService({
+    ...m,
+    serviceRatePerS: m.serviceRatePerS || undefined,
+    minReplicas: m.minReplicas || undefined,
+    windowMin: m.windowMin || undefined,
+  });
+}
+
+/** A PlanReplicasRequest, checked. */
+export function planInputOf(req: Msg) {
+  return planRequestOf({ windowLoads: req.windowLoads, currentReplicas: req.currentReplicas, service: req.service ? serviceOf(req.service) : undefined });
+}
+
+/** A plan as a ReplicaPlan message. */
+export function replicaPlanMessage(p: ReplicaPlan): Msg {
+  return { replicas: p.replicas, cost: p.cost, replicaMinutes: p.replicaMinutes, scalingEvents: p.scalingEvents, unmetWindows: p.unmet };
+}
+
+/** A SimulateReplicasRequest, checked; `model` names a folder under the server's models/. */
+export function simulationInputOf(req: Msg): ReplicaSimulationInput {
+  const policy = POLICY[req.policy];
+  if (!policy) throw new InputError('policy', req.policy, `must be one of ${Object.keys(POLICY).slice(1).join(', ')}`);
+  const forecaster = FORECASTER[req.forecaster];
+  if (!forecaster) throw new InputError('forecaster', req.forecaster, `must be one of ${Object.keys(FORECASTER).slice(1).join(', ')}`);
+  const loads: number[] = req.loads ?? [];
+  if (loads.length === 0) throw new InputError('loads', [], 'must give the load of at least one minute');
+  const input: ReplicaSimulationInput = {
+    service: serviceOf(req.service),
+    loads,
+    start: req.startMinute ?? 0,
+    end: req.endMinute || loads.length,
+    trainFrom: 0,
+    policy,
+    forecaster,
+    model: req.model ? storedModelDir('model', req.model) : undefined,
+    seed: Number(req.seed) || 1,
+  };
+  checkReplicaSimulation(input);
+  return input;
+}
+
+/** A replay's figures as a ReplicaSimulationResult message (infinite latencies for minutes that could not keep up). */
+export function replicaResultMessage(r: ReplicaSimulationSummary, includeSeries: boolean): Msg {
+  return {
+    policy: r.policy, forecaster: r.forecaster, minutes: r.minutes, violationRate: r.violationRate,
+    p95Ms: r.p95Ms ?? Infinity, p99Ms: r.p99Ms ?? Infinity, scalingEvents: r.scalingEvents, instanceMinutes: r.instanceMinutes,
+    cost: r.cost, wallS: r.wallS,
+    series: includeSeries ? r.series : [],
+  };
+}
