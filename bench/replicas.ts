@@ -70,8 +70,8 @@ export async function benchReplicas(argv: string[]): Promise<void> {
       runs.push({ ...r, label: run.label, wallS: (performance.now() - t1) / 1000 });
       console.log(`${setup.trace} ${run.label.padEnd(22)} violations ${(100 * r.violationRate).toFixed(2)}% p95 ${r.p95Ms?.toFixed(1) ?? 'overload'} p99 ${r.p99Ms?.toFixed(1) ?? 'overload'} events ${r.scalingEvents} instance-min ${r.instanceMinutes}`);
     }
-    const errors = forecastErrors(loads, start, end, lstm);
-    results.push({ trace: setup.trace, service: service.name, trainMinutes: [from, start], evalMinutes: [start, end], lstmTrainS: trainS, forecastMae: errors,
+    const errors = forecastErrors(loads, start, lstm);
+    results.push({ trace: setup.trace, service: service.name, trainMinutes: [from, start], evalMinutes: [start, end], lstmTrainS: trainS, forecastErrors: errors,
       policies: runs.map(({ series: _, ...r }) => r) });
     writeFileSync(`${out}-${setup.trace}.svg`, svg(setup.trace, runs.filter((r) => ['memory', 'planner (lstm)', 'oracle', 'hpa'].includes(r.label))));
   }
@@ -80,22 +80,41 @@ export async function benchReplicas(argv: string[]): Promise<void> {
   console.log(`wrote ${values.out}.json, .md and one SVG per trace`);
 }
 
-/** Mean absolute error of 15-minute peak forecasts 1 to 8 steps ahead, closed loop, over the evaluated week. */
-function forecastErrors(loads: number[], start: number, end: number, lstm: LstmForecaster) {
-  const H = 8;
-  const sums = { lstm: new Array<number>(H).fill(0), seasonal: new Array<number>(H).fill(0) };
-  let n = 0;
-  for (let s = start / STEP; s + H <= end / STEP; s += 4) {
+/** Steps ahead at which forecast errors are reported (15 minutes to 6 hours). */
+const HORIZONS = [1, 2, 4, 8, 16, 24];
+
+/**
+ * Errors of 15-minute peak forecasts over every week after training: closed loop (each forecast
+ * origin, hourly, feeds its own predictions forward up to 24 steps) per horizon as MAE and the
+ * 5/50/95% quantiles of forecast minus truth; the one-step (open-loop) error is the first horizon,
+ * every step read from true history. Persistence (the last step's peak) is the yardstick.
+ */
+function forecastErrors(loads: number[], from: number, lstm: LstmForecaster) {
+  const H = HORIZONS[HORIZONS.length - 1];
+  const week = (7 * DAY) / STEP;
+  const errors: Record<'lstm' | 'seasonal' | 'persistence', number[][]> = { lstm: [], seasonal: [], persistence: [] };
+  for (const k of Object.keys(errors) as (keyof typeof errors)[]) errors[k] = HORIZONS.map(() => []);
+  const last = Math.floor(loads.length / STEP);
+  for (let s = from / STEP; s + H <= last; s += 4) {
     const truth = stepPeaks(loads, s, s + H, STEP);
-    const l = lstm.predictSteps(loads, s, H);
-    const seasonal = stepPeaks(loads, s - (7 * DAY) / STEP, s - (7 * DAY) / STEP + H, STEP);
-    for (let h = 0; h < H; h++) {
-      sums.lstm[h] += Math.abs(l[h] - truth[h]);
-      sums.seasonal[h] += Math.abs(seasonal[h] - truth[h]);
-    }
-    n++;
+    const predicted = {
+      lstm: lstm.predictSteps(loads, s, H),
+      seasonal: stepPeaks(loads, s - week, s - week + H, STEP),
+      persistence: truth.map(() => stepPeaks(loads, s - 1, s, STEP)[0]),
+    };
+    for (const k of Object.keys(errors) as (keyof typeof errors)[]) HORIZONS.forEach((h, i) => errors[k][i].push(predicted[k][h - 1] - truth[h - 1]));
   }
-  return { horizonsMin: Array.from({ length: H }, (_, h) => (h + 1) * STEP), lstm: sums.lstm.map((x) => x / n), seasonal: sums.seasonal.map((x) => x / n) };
+  const summary = (es: number[]) => {
+    const sorted = [...es].sort((a, b) => a - b);
+    const q = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+    return { mae: es.reduce((a, e) => a + Math.abs(e), 0) / es.length, p5: q(0.05), p50: q(0.5), p95: q(0.95) };
+  };
+  return {
+    horizonsMin: HORIZONS.map((h) => h * STEP),
+    origins: errors.lstm[0].length,
+    weeks: ((last - from / STEP) / week).toFixed(1),
+    lstm: errors.lstm.map(summary), seasonal: errors.seasonal.map(summary), persistence: errors.persistence.map(summary),
+  };
 }
 
 function svg(trace: string, runs: (ReplicaSimulation & { label: string })[]): string {
@@ -136,7 +155,16 @@ function markdown(results: any[], seed: number): string {
       '|---|---:|---:|---:|---:|---:|---:|',
       ...r.policies.map((p: any) => `| ${p.label} | ${(100 * p.violationRate).toFixed(2)}% | ${n(p.p95Ms)} | ${n(p.p99Ms)} | ${p.scalingEvents} | ${p.instanceMinutes} | ${p.cost.toFixed(2)} |`),
       '',
-      `Forecast MAE of 15-minute peaks by horizon (${r.forecastMae.horizonsMin.join(', ')} min): LSTM ${r.forecastMae.lstm.map((x: number) => x.toFixed(1)).join(', ')}; seasonal-naive ${r.forecastMae.seasonal.map((x: number) => x.toFixed(1)).join(', ')}.`,
+      `Forecast errors of 15-minute peaks over the ${r.forecastErrors.weeks} weeks after training (${r.forecastErrors.origins} hourly origins, closed loop; the 15-min row is the open-loop one-step error). Forecast minus truth: MAE, and p5 / p50 / p95.`,
+      '',
+      '| horizon | LSTM MAE | LSTM p5 / p50 / p95 | seasonal MAE | seasonal p5 / p50 / p95 | persistence MAE |',
+      '|---:|---:|---:|---:|---:|---:|',
+      ...r.forecastErrors.horizonsMin.map((h: number, i: number) => {
+        const f = (e: any) => `${e.p5.toFixed(1)} / ${e.p50.toFixed(1)} / ${e.p95.toFixed(1)}`;
+        const { lstm, seasonal, persistence } = r.forecastErrors;
+        return `| ${h} min | ${lstm[i].mae.toFixed(2)} | ${f(lstm[i])} | ${seasonal[i].mae.toFixed(2)} | ${f(seasonal[i])} | ${persistence[i].mae.toFixed(2)} |`;
+      }),
+      '',
       `Plot: \`replicas-${r.trace}.svg\`.`,
       '',
     ]),
