@@ -97,10 +97,11 @@ function forecastErrors(loads: number[], from: number, lstm: LstmForecaster) {
   const last = Math.floor(loads.length / STEP);
   for (let s = from / STEP; s + H <= last; s += 4) {
     const truth = stepPeaks(loads, s, s + H, STEP);
+    const lastStep = stepPeaks(loads, s - 1, s, STEP)[0];
     const predicted = {
       lstm: lstm.predictSteps(loads, s, H),
       seasonal: stepPeaks(loads, s - week, s - week + H, STEP),
-      persistence: truth.map(() => stepPeaks(loads, s - 1, s, STEP)[0]),
+      persistence: truth.map(() => lastStep),
     };
     for (const k of Object.keys(errors) as (keyof typeof errors)[]) HORIZONS.forEach((h, i) => errors[k][i].push(predicted[k][h - 1] - truth[h - 1]));
   }

@@ -1,10 +1,9 @@
 import { InputError } from '../input-error.js';
 import { storedModelDir } from '../models/file-io.js';
-import { STREAMING_STORE, type ReplicaService } from '../replicas/model.js';
 import type { ReplicaPlan } from '../replicas/plan.js';
 import type { PolicyName } from '../replicas/policies.js';
 import { checkReplicaSimulation, planRequestOf, type ForecasterName, type ReplicaSimulationInput, type ReplicaSimulationSummary } from '../replicas/service.js';
-import { validateReplicaService } from '../replicas/validate.js';
+import { replicaServiceOrDefault } from '../replicas/validate.js';
 
 type Msg = Record<string, any>;
 
@@ -14,20 +13,15 @@ const POLICY: Record<string, PolicyName> = {
 };
 const FORECASTER: Record<string, ForecasterName> = { LOAD_FORECASTER_UNSPECIFIED: 'seasonal', LOAD_FORECASTER_SEASONAL: 'seasonal', LOAD_FORECASTER_LSTM: 'lstm' };
 
-/** A ReplicaService message as the service it describes (absent: the bundled streaming store); proto zeros take the defaults. */
-function serviceOf(m: Msg | null | undefined): ReplicaService {
-  if (!m) return STREAMING_STORE;
-  return validateReplicaService({
-    ...m,
-    serviceRatePerS: m.serviceRatePerS || undefined,
-    minReplicas: m.minReplicas || undefined,
-    windowMin: m.windowMin || undefined,
-  });
+/** A ReplicaService message's fields for validation, proto zeros meaning "take the default"; undefined when absent. */
+function serviceFields(m: Msg | null | undefined): Msg | undefined {
+  if (!m) return undefined;
+  return { ...m, serviceRatePerS: m.serviceRatePerS || undefined, minReplicas: m.minReplicas || undefined, windowMin: m.windowMin || undefined };
 }
 
 /** A PlanReplicasRequest, checked. */
 export function planInputOf(req: Msg) {
-  return planRequestOf({ windowLoads: req.windowLoads, currentReplicas: req.currentReplicas, service: req.service ? serviceOf(req.service) : undefined });
+  return planRequestOf({ windowLoads: req.windowLoads, currentReplicas: req.currentReplicas, service: serviceFields(req.service) });
 }
 
 /** A plan as a ReplicaPlan message. */
@@ -44,7 +38,7 @@ export function simulationInputOf(req: Msg): ReplicaSimulationInput {
   const loads: number[] = req.loads ?? [];
   if (loads.length === 0) throw new InputError('loads', [], 'must give the load of at least one minute');
   const input: ReplicaSimulationInput = {
-    service: serviceOf(req.service),
+    service: replicaServiceOrDefault(serviceFields(req.service)),
     loads,
     start: req.startMinute ?? 0,
     end: req.endMinute || loads.length,

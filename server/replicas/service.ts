@@ -2,10 +2,10 @@ import { list, nonNegative, object } from '../fields.js';
 import { InputError } from '../input-error.js';
 import { LstmForecaster } from '../models/lstm-forecast.js';
 import { ORACLE, seasonalNaive, type Forecaster } from './forecast.js';
-import { STREAMING_STORE, type ReplicaService } from './model.js';
+import type { ReplicaService } from './model.js';
 import { POLICIES, replicaPolicy, type PolicyName } from './policies.js';
 import { simulateReplicas, type ReplicaSimulation } from './simulate.js';
-import { validateReplicaService } from './validate.js';
+import { replicaServiceOrDefault } from './validate.js';
 
 export const FORECASTERS = ['seasonal', 'lstm'] as const;
 export type ForecasterName = (typeof FORECASTERS)[number];
@@ -43,7 +43,7 @@ export interface ReplicaSimulationSummary extends ReplicaSimulation {
 /** Reads a plan request (`service` absent: the bundled streaming store); InputError names the first bad field. */
 export function planRequestOf(raw: unknown): { service: ReplicaService; windowLoads: number[]; current?: number } {
   const r = object(raw, 'request');
-  const service = r.service === undefined || r.service === null ? STREAMING_STORE : validateReplicaService(r.service);
+  const service = replicaServiceOrDefault(r.service);
   const windowLoads = list(r.windowLoads, 'window_loads').map((v, i) => nonNegative(v, `window_loads[${i}]`));
   if (windowLoads.length === 0) throw new InputError('window_loads', [], 'must give the load of at least one window');
   if (windowLoads.length > 100_000) throw new InputError('window_loads', windowLoads.length, 'must be at most 100000 windows');

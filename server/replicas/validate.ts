@@ -1,6 +1,6 @@
 import { list, nonNegative, object, positive, str } from '../fields.js';
 import { InputError } from '../input-error.js';
-import type { ReplicaService } from './model.js';
+import { STREAMING_STORE, type ReplicaService } from './model.js';
 
 /** Checks every field of a replica service; throws InputError naming the first bad field (proto field names). */
 export function validateReplicaService(raw: unknown): ReplicaService {
@@ -37,4 +37,9 @@ export function validateReplicaService(raw: unknown): ReplicaService {
     windowMin: whole(s.windowMin ?? 15, 'window_min', 1),
     disturbance: { meanMs: nonNegative(d.meanMs ?? 0, 'disturbance.mean_ms'), sdMs: nonNegative(d.sdMs ?? 0, 'disturbance.sd_ms') },
   };
+}
+
+/** The service a request gives, checked; absent, the bundled streaming store. */
+export function replicaServiceOrDefault(raw: unknown): ReplicaService {
+  return raw === undefined || raw === null ? STREAMING_STORE : validateReplicaService(raw);
 }
