@@ -52,3 +52,13 @@ export function unique(names: string[], path: string, field: string): void {
     seen.add(n);
   }
 }
+
+/** Runs a reader of a nested message; an InputError it throws gets the message's path in front of its field. */
+export function within<T>(prefix: string, read: () => T): T {
+  try {
+    return read();
+  } catch (e) {
+    if (e instanceof InputError) throw new InputError(`${prefix}.${e.path}`, e.value, e.rule);
+    throw e;
+  }
+}

@@ -1,4 +1,4 @@
-// The module's exports: input areas, the problems (placement, GPU scheduling), and the engines run on the loaded one.
+// The module's exports: input areas, the problems (placement, GPU scheduling, shared-capacity replicas), and the engines run on the loaded one.
 import { Reader } from "./input";
 import { solve } from "./engines/driver";
 import { PARAM_COUNT, SolveParams } from "./engines/params";
@@ -8,6 +8,8 @@ import { GpuData } from "./problems/gpu/data";
 import { GpuProblem } from "./problems/gpu/gpu";
 import { PlacementData } from "./problems/placement/data";
 import { PlacementProblem } from "./problems/placement/placement";
+import { SharedReplicaData } from "./problems/replicas/data";
+import { SharedReplicaProblem } from "./problems/replicas/shared";
 import { Rng } from "./rng";
 
 export { allocInputInts, allocInputFloats } from "./input";
@@ -16,6 +18,7 @@ const params = new StaticArray<f64>(PARAM_COUNT);
 const stats = new StaticArray<f64>(STAT_COUNT);
 let placement: PlacementProblem | null = null;
 let gpu: GpuProblem | null = null;
+let shared: SharedReplicaProblem | null = null;
 /** The problem the engines run on: the one loaded last. */
 let loaded: Problem | null = null;
 let lastIterations: f64 = 0;
@@ -44,6 +47,21 @@ export function gpuLoad(eliteSize: i32): bool {
   gpu = new GpuProblem(data, SLOT_ELITE + max(1, eliteSize));
   loaded = gpu;
   return true;
+}
+
+/** Builds a shared-capacity replica plan from the input areas; false if their layout is not the expected one. */
+export function replicasLoad(eliteSize: i32): bool {
+  const reader = new Reader();
+  const data = new SharedReplicaData(reader);
+  if (!reader.done()) return false;
+  shared = new SharedReplicaProblem(data, SLOT_ELITE + max(1, eliteSize));
+  loaded = shared;
+  return true;
+}
+
+function replicasProblem(): SharedReplicaProblem {
+  if (!shared) throw new Error("no replica plan loaded");
+  return shared!;
 }
 
 function gpuProblem(): GpuProblem {
@@ -110,3 +128,18 @@ export function gpuSetAssertMode(on: bool): void { gpuProblem().assertMode = on;
 export function gpuAssertFailures(): i32 { return gpuProblem().assertFailures; }
 /** Address of the best GPU decision so far (slot 0: nodes, then configurations), readable during progress. */
 export function gpuBestPtr(): usize { return changetype<usize>(gpuProblem().slotData); }
+
+/** Address of the current replica plan: count per service and window (s * windows + t). */
+export function replicasPlanPtr(): usize { return changetype<usize>(replicasProblem().r); }
+export function replicasCost(): f64 { return replicasProblem().cost(); }
+export function replicasInfeasibility(): f64 { return replicasProblem().infeasibility(); }
+/** Re-evaluates the current replica plan from scratch (after the host wrote it). */
+export function replicasEvaluate(): void { replicasProblem().evaluateFull(); }
+export function replicasListMoves(): i32 { return replicasProblem().listMoves(); }
+export function replicasApplyMove(m: i32): void { replicasProblem().applyMove(m); }
+export function replicasUndoMove(): void { replicasProblem().undoMove(); }
+export function replicasConstruct(seed: f64): void { replicasProblem().construct(new Rng(<u64>seed)); }
+export function replicasSetAssertMode(on: bool): void { replicasProblem().assertMode = on; replicasProblem().assertFailures = 0; }
+export function replicasAssertFailures(): i32 { return replicasProblem().assertFailures; }
+/** Address of the best replica plan so far (slot 0), readable during progress. */
+export function replicasBestPtr(): usize { return changetype<usize>(replicasProblem().slotData); }

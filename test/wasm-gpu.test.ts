@@ -9,6 +9,7 @@ import { gpuScheduler, type GpuMethod } from '../server/gpu/schedulers.js';
 import { simulate, type Snapshot } from '../server/gpu/simulate.js';
 import { validateGpuInstance } from '../server/gpu/validate.js';
 import { GpuSolver, type GpuWasmDecision } from '../server/wasm/gpu-solver.js';
+import { lcg } from './helpers/lcg.js';
 
 const SUITE = join(import.meta.dirname, '..', 'instances', 'gpu', 'suite');
 const load = (name: string): GpuInstance => validateGpuInstance(JSON.parse(readFileSync(join(SUITE, `${name}.json`), 'utf8')));
@@ -62,15 +63,6 @@ function proxy(s: Snapshot, enc: EncodedDecision, d: GpuWasmDecision): { cost: n
     excess += Math.max(0, n.used - vm.gpus);
   }
   return { cost, excess };
-}
-
-/** A small deterministic generator for test data. */
-function lcg(seed: number) {
-  let x = seed >>> 0;
-  return (n: number) => {
-    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
-    return Math.floor((x / 2 ** 32) * n);
-  };
 }
 
 const close = (a: number, b: number) => Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b));

@@ -7,15 +7,7 @@ import type { IndexedProblem } from '../server/placement/problem.js';
 import { PlacementSolver } from '../server/wasm/placement-solver.js';
 import { SEARCH_METHODS } from '../server/wasm/search.js';
 import { instanceFiles, loadProblem } from './helpers/instances.js';
-
-/** A small deterministic generator for test data (independent of the solver's own). */
-function lcg(seed: number) {
-  let s = seed >>> 0;
-  return (n: number) => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return Math.floor((s / 2 ** 32) * n);
-  };
-}
+import { lcg } from './helpers/lcg.js';
 
 function randomDecision(pb: IndexedProblem, rand: (n: number) => number): IndexDecision {
   return {

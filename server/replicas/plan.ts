@@ -24,15 +24,7 @@ export interface ReplicaPlan {
 export function planReplicas(service: ReplicaService, loads: number[], current?: number, changeLoads = loads): ReplicaPlan {
   const R = service.maxReplicas;
   const perWindow = service.replicaCostPerMin * service.windowMin;
-  const unmet: number[] = [];
-  const need = loads.map((load, t) => {
-    const r = replicasNeeded(service, load);
-    if (r > R) unmet.push(t);
-    return Math.min(r, R);
-  });
-  const shaken = service.slo.boundMs * (1 + service.slo.tolerancePct / 100) - service.disturbance.meanMs - 2 * service.disturbance.sdMs;
-  // above R: no change may land in that window (the first window excepted: it must start somewhere)
-  const needMoving = changeLoads.map((load, t) => Math.max(need[t], shaken > 0 ? replicasNeeded(service, load, shaken) : R + 1));
+  const { need, needMoving, unmet } = windowNeeds(service, loads, changeLoads);
   const T = loads.length;
   if (T === 0) return { replicas: [], cost: 0, replicaMinutes: 0, scalingEvents: 0, unmet };
   // cost[t][r]: least cost of windows 0..t ending at r; from[t][r]: the count before
@@ -71,6 +63,21 @@ export function planReplicas(service: ReplicaService, loads: number[], current?:
     r = from[t][r];
   }
   return { replicas, cost: total, ...planCounts(service, replicas, current), unmet };
+}
+
+/** Per window: the replicas the SLO needs (capped at max), those it needs when a change lands there (max + 1: none may), and the windows even max misses. */
+export function windowNeeds(service: ReplicaService, loads: number[], changeLoads = loads): { need: number[]; needMoving: number[]; unmet: number[] } {
+  const R = service.maxReplicas;
+  const unmet: number[] = [];
+  const need = loads.map((load, t) => {
+    const r = replicasNeeded(service, load);
+    if (r > R) unmet.push(t);
+    return Math.min(r, R);
+  });
+  const shaken = service.slo.boundMs * (1 + service.slo.tolerancePct / 100) - service.disturbance.meanMs - 2 * service.disturbance.sdMs;
+  // above R: no change may land in that window (the first window excepted: it must start somewhere)
+  const needMoving = changeLoads.map((load, t) => Math.max(need[t], shaken > 0 ? replicasNeeded(service, load, shaken) : R + 1));
+  return { need, needMoving, unmet };
 }
 
 /** Replica-minutes and scaling events of a sequence of per-window counts. */
