@@ -13,9 +13,9 @@ import { projectRoot } from '../server/paths.js';
 const DAY = 1440;
 const STEP = 15;
 
-interface Setup { trace: string; file: string; service: () => ReplicaService; fromDay: number }
+export interface Setup { trace: string; file: string; service: () => ReplicaService; fromDay: number }
 
-const SETUPS: Setup[] = [
+export const SETUPS: Setup[] = [
   { trace: 'surgery', file: 'instances/traces/surgery/streams_per_minute.csv', service: () => STREAMING_STORE, fromDay: 0 },
   // the tournament weeks (from 11 June 1998), not the quiet weeks before it
   { trace: 'worldcup98', file: 'instances/traces/worldcup98/requests_per_minute.csv', service: () => serviceFile('worldcup-web.json'), fromDay: 42 },
@@ -33,7 +33,7 @@ const RUNS: { label: string; policy: PolicyName; forecaster: 'seasonal' | 'lstm'
   { label: 'oracle', policy: 'oracle', forecaster: 'none' },
 ];
 
-function serviceFile(name: string): ReplicaService {
+export function serviceFile(name: string): ReplicaService {
   return validateReplicaService(JSON.parse(readFileSync(join(projectRoot(), 'instances', 'replicas', name), 'utf8')));
 }
 

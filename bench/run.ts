@@ -4,6 +4,7 @@ import { benchGpu } from './gpu.js';
 import { benchPlacement } from './placement.js';
 import { benchPlacementCli } from './placement-cli.js';
 import { benchReplicas } from './replicas.js';
+import { benchReplicasShared } from './replicas-shared.js';
 
 const BENCHES: Record<string, (args: string[]) => Promise<void>> = {
   placement: benchPlacement,
@@ -12,6 +13,7 @@ const BENCHES: Record<string, (args: string[]) => Promise<void>> = {
   gpu: benchGpu,
   'exec-time': benchExecTime,
   replicas: benchReplicas,
+  'replicas-shared': benchReplicasShared,
 };
 
 const [name, ...args] = process.argv.slice(2);

@@ -18,12 +18,14 @@ import { STREAMING_STORE } from './replicas/model.js';
 import { planReplicas } from './replicas/plan.js';
 import { POLICIES } from './replicas/policies.js';
 import { FORECASTERS, planRequestOf, simulateReplicaTrace } from './replicas/service.js';
+import { planSharedReplicas, sharedRequestOf } from './replicas/shared.js';
 import { parseTrace } from './replicas/trace.js';
 import { validateReplicaService } from './replicas/validate.js';
 import type { PlacementEvaluation } from './placement/evaluate.js';
 import type { PlacementSystem, Profile } from './placement/model.js';
 import { DEFAULT_SECONDS, evaluateDecision, NoSolutionError, PLACEMENT_METHODS, solvePlacement, type PlacementMethod, type PlacementProgress, type SolvePlacementInput } from './placement/service.js';
 import { inThreadRunner } from './pool.js';
+import { SEARCH_METHODS } from './wasm/search.js';
 
 const USAGE = `usage:
   copt solve placement SYSTEM.json [--lambda X] [--method auto|rg+ls|rg|ls|ts|sa|pr|exact] [--seconds S]
@@ -42,6 +44,7 @@ const USAGE = `usage:
                          [--from-day N] [--train-days N] [--eval-days N] [--time-col NAME] [--load-col NAME] [--seed N]
                          [--series] [--out FILE]
   copt plan replicas REQUEST.json [--out FILE]
+                     (a request with services and a capacity: [--method auto|rg+ls|rg|ls|ts|sa|pr] [--seconds S] [--seed N])
   copt serve [--address HOST:PORT | --port N]`;
 
 /** gRPC status of an exact solve with no feasible placement to answer (exit code 1, as in this process). */
@@ -364,10 +367,37 @@ async function simulateReplicasCommand(args: string[]): Promise<number> {
   return 0;
 }
 
-/** Plans replica counts for the window loads of a request file (the PlanReplicasRequest layout in JSON) and prints the plan. */
+/**
+ * Plans replica counts for the window loads of a request file (the PlanReplicasRequest layout in
+ * JSON) and prints the plan; a request listing `services` and a `capacity` is planned for the
+ * shared cluster with the wasm engines.
+ */
 function planReplicasCommand(args: string[]): number {
-  const { values, positionals } = options(args, { out: { type: 'string' } } as const, 1);
-  const { service, windowLoads, current } = inFile(positionals[0], (text) => planRequestOf(JSON.parse(text)));
+  const { values, positionals } = options(args, {
+    out: { type: 'string' }, method: { type: 'string' }, seconds: { type: 'string' }, seed: { type: 'string' },
+  } as const, 1);
+  const parsed = inFile(positionals[0], (text) => {
+    const raw: unknown = JSON.parse(text);
+    return raw !== null && typeof raw === 'object' && 'services' in raw ? { shared: sharedRequestOf(raw) } : { single: planRequestOf(raw) };
+  });
+  if (parsed.shared) {
+    const request = parsed.shared;
+    const plan = planSharedReplicas(request, {
+      method: choice(values.method, 'method', SEARCH_METHODS, 'auto'),
+      seconds: number(values.seconds, 'seconds', (x) => x > 0, 'must be > 0') ?? 2,
+      seed: number(values.seed, 'seed', (x) => Number.isInteger(x) && x >= 0, 'must be a whole number >= 0') ?? 1,
+    });
+    output(values.out, JSON.stringify({
+      windows: request.services[0].windowLoads.length, window_min: request.services[0].service.windowMin, capacity: request.capacity,
+      cost: plan.cost, lower_bound: plan.lowerBound, feasible: plan.feasible, over_capacity_windows: plan.overCapacity,
+      services: plan.services.map((s) => ({
+        service: s.name, replicas: s.replicas, cost: s.cost, replica_minutes: s.replicaMinutes, scaling_events: s.scalingEvents, short_windows: s.shortWindows,
+      })),
+      search: { method: values.method ?? 'auto', iterations: plan.search.iterations, elapsed_s: plan.search.elapsedMs / 1000, stop_reason: plan.search.stopReason },
+    }, null, 2) + '\n');
+    return 0;
+  }
+  const { service, windowLoads, current } = parsed.single!;
   const plan = planReplicas(service, windowLoads, current);
   output(values.out, JSON.stringify({
     service: service.name, windows: windowLoads.length, window_min: service.windowMin, replicas: plan.replicas, cost: plan.cost,

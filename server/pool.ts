@@ -9,6 +9,7 @@ import type { ExactResult } from './placement/exact/result.js';
 import { runExact, type ExactTask } from './placement/exact/solve.js';
 import { END, runSearch, type SearchTask } from './placement/search-task.js';
 import { runReplicaSimulation, type ReplicaProgress, type ReplicaSimulationSummary, type ReplicaSimulationTask } from './replicas/service.js';
+import { runSharedReplicaTask, type SharedReplicaPlan, type SharedReplicaTask } from './replicas/shared.js';
 import type { Progress, SearchResult } from './wasm/placement-solver.js';
 
 /** Runs searches somewhere: on worker threads (the server) or on this thread (the CLI). */
@@ -18,6 +19,7 @@ export interface SearchRunner {
   simulateGpu(task: GpuSimulationTask, onProgress: (p: GpuProgress) => void): Promise<GpuSimulationSummary>;
   decideGpu(task: GpuDecisionTask): Promise<GpuDecisionResult>;
   simulateReplicas(task: ReplicaSimulationTask, onProgress: (p: ReplicaProgress) => void): Promise<ReplicaSimulationSummary>;
+  planSharedReplicas(task: SharedReplicaTask): Promise<SharedReplicaPlan>;
   close(): Promise<void>;
 }
 
@@ -48,6 +50,10 @@ export class WorkerPool implements SearchRunner {
 
   simulateReplicas(task: ReplicaSimulationTask, onProgress: (p: ReplicaProgress) => void): Promise<ReplicaSimulationSummary> {
     return this.withProgress((port) => ({ replicaSimulation: task, port }), onProgress);
+  }
+
+  planSharedReplicas(task: SharedReplicaTask): Promise<SharedReplicaPlan> {
+    return this.pool.run({ sharedReplicas: task });
   }
 
   /**
@@ -84,5 +90,6 @@ export const inThreadRunner: SearchRunner = {
   simulateGpu: async (task, onProgress) => runGpuSimulation(task, onProgress),
   decideGpu: async (task) => runGpuDecision(task),
   simulateReplicas: runReplicaSimulation,
+  planSharedReplicas: async (task) => runSharedReplicaTask(task),
   close: async () => {},
 };

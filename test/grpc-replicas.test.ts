@@ -10,6 +10,7 @@ import { STREAMING_STORE, type ReplicaService } from '../server/replicas/model.j
 import { planCounts, planReplicas } from '../server/replicas/plan.js';
 import { replicaPolicy } from '../server/replicas/policies.js';
 import { simulateReplicas } from '../server/replicas/simulate.js';
+import { evaluateSharedPlan, planSharedReplicas, type SharedReplicaRequest } from '../server/replicas/shared.js';
 import { parseTrace } from '../server/replicas/trace.js';
 
 type Msg = Record<string, any>;
@@ -94,6 +95,52 @@ describe('replica counts over gRPC and the CLI', () => {
     expect(Date.now() - t0).toBeLessThan(15_000);
   });
 
+  /** Three services whose loads peak at different times, the capacity below where their own plans fit together. */
+  const shared = (): SharedReplicaRequest => ({
+    services: [0, 1, 2].map((k) => ({
+      service: { ...STREAMING_STORE, name: `store-${k}` },
+      windowLoads: Array.from({ length: 96 }, (_, t) => 60 + 50 * Math.sin((t + 30 * k) / 8)),
+      capacityPerReplica: 1 + k,
+    })),
+    capacity: 53,
+  });
+
+  it('PlanSharedReplicas: a feasible plan within capacity, its figures recomputed by the evaluator, the same as in process', async () => {
+    const request = shared();
+    const res = await live.unary('PlanSharedReplicas', { ...request, method: 'RG_LS', budget: { seconds: 30, iterations: 3000 }, seed: 3 });
+    const replicas = res.services.map((s: Msg) => s.replicas);
+    const figures = evaluateSharedPlan(request, replicas);
+    expect(res.feasible).toBe(true);
+    expect(figures.feasible).toBe(true);
+    expect(res.overCapacityWindows).toEqual([]);
+    expect(res.cost).toBeCloseTo(figures.cost, 9);
+    expect(res.cost).toBeGreaterThan(res.lowerBound);
+    expect(res.services.map((s: Msg) => s.scalingEvents)).toEqual(figures.services.map((s) => s.scalingEvents));
+    expect(res.stopReason).toBe('iterations');
+    const here = planSharedReplicas(request, { method: 'rg+ls', seconds: 30, maxIterations: 3000, seed: 3 });
+    expect(replicas).toEqual(here.services.map((s) => s.replicas));
+  });
+
+  it('PlanSharedReplicas rejects bad fields by name and answers before its deadline', async () => {
+    const request = shared();
+    const bad = async (patch: Msg, field: string) => {
+      const err = await failure(live.unary('PlanSharedReplicas', { ...request, ...patch }));
+      expect(err.code).toBe(grpc.status.INVALID_ARGUMENT);
+      expect(fieldOf(err)).toBe(field);
+    };
+    await bad({ capacity: 0 }, 'capacity');
+    await bad({ services: [] }, 'services');
+    await bad({ services: [request.services[0], { ...request.services[1], windowLoads: [1, 2] }] }, 'services[1].window_loads');
+    await bad({ services: [request.services[0], { ...request.services[1], service: { ...nasaService, maxReplicas: 0 } }] }, 'services[1].service.max_replicas');
+    await bad({ method: 'EXACT' }, 'method');
+    await bad({ budget: { seconds: -1 } }, 'budget.seconds');
+    const t0 = Date.now();
+    const res = await live.unary('PlanSharedReplicas', { ...request, budget: { seconds: 60 } }, 1500);
+    expect(Date.now() - t0).toBeLessThan(1500);
+    expect(res.stopReason).toBe('time');
+    expect(res.feasible).toBe(true);
+  });
+
   it('copt plan replicas prints the plan of a request file; a bad one names the field', () => {
     const cli = (...args: string[]) => spawnSync('node', [join(ROOT, 'bin', 'copt.js'), 'plan', 'replicas', ...args], { encoding: 'utf8' });
     const file = join(scratch, 'request.json');
@@ -108,5 +155,18 @@ describe('replica counts over gRPC and the CLI', () => {
     const bad = cli(file);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain('window_loads[1] = "lots"');
+    // a request with services and a capacity is a shared plan
+    const request = shared();
+    writeFileSync(file, JSON.stringify(request));
+    const sharedOk = cli(file, '--seconds', '0.5');
+    expect(sharedOk.status, sharedOk.stderr).toBe(0);
+    const sharedPlan = JSON.parse(sharedOk.stdout);
+    const figures = evaluateSharedPlan(request, sharedPlan.services.map((s: Msg) => s.replicas));
+    expect(sharedPlan).toMatchObject({ windows: 96, feasible: true, over_capacity_windows: [] });
+    expect(sharedPlan.cost).toBeCloseTo(figures.cost, 9);
+    writeFileSync(file, JSON.stringify({ ...request, capacity: -2 }));
+    const sharedBad = cli(file);
+    expect(sharedBad.status).toBe(2);
+    expect(sharedBad.stderr).toContain('capacity = -2');
   });
 });

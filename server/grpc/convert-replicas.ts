@@ -3,7 +3,9 @@ import { storedModelDir } from '../models/file-io.js';
 import type { ReplicaPlan } from '../replicas/plan.js';
 import type { PolicyName } from '../replicas/policies.js';
 import { checkReplicaSimulation, planRequestOf, type ForecasterName, type ReplicaSimulationInput, type ReplicaSimulationSummary } from '../replicas/service.js';
+import { sharedRequestOf, type SharedReplicaPlan, type SharedReplicaRequest } from '../replicas/shared.js';
 import { replicaServiceOrDefault } from '../replicas/validate.js';
+import type { SearchMethod, SearchOptions } from '../wasm/search.js';
 
 type Msg = Record<string, any>;
 
@@ -22,6 +24,45 @@ function serviceFields(m: Msg | null | undefined): Msg | undefined {
 /** A PlanReplicasRequest, checked. */
 export function planInputOf(req: Msg) {
   return planRequestOf({ windowLoads: req.windowLoads, currentReplicas: req.currentReplicas, service: serviceFields(req.service) });
+}
+
+const SEARCH_METHOD: Record<string, SearchMethod> = {
+  PLACEMENT_METHOD_UNSPECIFIED: 'auto', RG: 'rg', LS: 'ls', RG_LS: 'rg+ls', TS: 'ts', SA: 'sa', PR: 'pr', AUTO: 'auto',
+};
+
+/** A PlanSharedReplicasRequest, checked: the services and capacity, and the search options. */
+export function sharedPlanInputOf(req: Msg): { request: SharedReplicaRequest; options: SearchOptions } {
+  const request = sharedRequestOf({
+    capacity: req.capacity,
+    services: (req.services ?? []).map((s: Msg) => ({ ...s, service: serviceFields(s.service) })),
+  });
+  const method = SEARCH_METHOD[req.method];
+  if (!method) throw new InputError('method', req.method, `must be one of ${Object.keys(SEARCH_METHOD).slice(1).join(', ')} (EXACT plans one service: PlanReplicas)`);
+  const b = req.budget ?? {};
+  const seconds = b.seconds || 2;
+  if (!(seconds > 0 && Number.isFinite(seconds))) throw new InputError('budget.seconds', seconds, 'must be > 0');
+  const iterations = Number(b.iterations ?? 0);
+  if (!Number.isInteger(iterations) || iterations < 0) throw new InputError('budget.iterations', b.iterations, 'must be a whole number >= 0 (0: unlimited)');
+  const unimproved = b.unimprovedSeconds ?? 0;
+  if (!(unimproved >= 0)) throw new InputError('budget.unimproved_seconds', unimproved, 'must be >= 0 (0: never)');
+  return {
+    request,
+    options: {
+      method, seconds, seed: Number(req.seed) || 1,
+      ...(iterations > 0 ? { maxIterations: iterations } : {}),
+      ...(unimproved > 0 ? { maxUnimprovedSeconds: unimproved } : {}),
+      ...(b._targetCost === 'targetCost' ? { targetCost: b.targetCost } : {}),
+    },
+  };
+}
+
+/** A shared plan as a SharedReplicaPlan message. */
+export function sharedPlanMessage(p: SharedReplicaPlan): Msg {
+  return {
+    services: p.services.map((s) => ({ service: s.name, replicas: s.replicas, cost: s.cost, replicaMinutes: s.replicaMinutes, scalingEvents: s.scalingEvents, shortWindows: s.shortWindows })),
+    cost: p.cost, lowerBound: p.lowerBound, feasible: p.feasible, overCapacityWindows: p.overCapacity,
+    iterations: p.search.iterations, elapsedS: p.search.elapsedMs / 1000, stopReason: p.search.stopReason,
+  };
 }
 
 /** A plan as a ReplicaPlan message. */

@@ -10,7 +10,7 @@ import { StoppedError } from '../stopped-error.js';
 import { loadContract, optimizerService } from './contract.js';
 import { evaluateInputOf, progressMessage, solutionMessage, solveInputOf } from './convert.js';
 import { gpuDecisionMessage, gpuInstanceOf, gpuOptionsOf, gpuResultMessage, snapshotOf } from './convert-gpu.js';
-import { planInputOf, replicaPlanMessage, replicaResultMessage, simulationInputOf } from './convert-replicas.js';
+import { planInputOf, replicaPlanMessage, replicaResultMessage, sharedPlanInputOf, sharedPlanMessage, simulationInputOf } from './convert-replicas.js';
 import { planReplicas } from '../replicas/plan.js';
 
 export const DEFAULT_ADDRESS = '127.0.0.1:50051';
@@ -37,8 +37,7 @@ export async function startServer(address = DEFAULT_ADDRESS, runner: SearchRunne
     const stop = newStopFlag();
     running.add(stop);
     call.on('cancelled', () => requestStop(stop));
-    const left = timeLeftMs(call);
-    if (left !== undefined) input.seconds = Math.max(0.001, Math.min(input.seconds, (left - Math.min(200, left / 4)) / 1000));
+    input.seconds = withinDeadline(call, input.seconds);
     try {
       return await solvePlacement(input, runner, { stop, onProgress });
     } finally {
@@ -95,8 +94,7 @@ export async function startServer(address = DEFAULT_ADDRESS, runner: SearchRunne
         const snapshot = snapshotOf(call.request, instance);
         const options = gpuOptionsOf(call.request);
         checkGpuOptions(options);
-        const left = timeLeftMs(call);
-        if (left !== undefined) options.seconds = Math.max(0.001, Math.min(options.seconds ?? 1, (left - Math.min(200, left / 4)) / 1000));
+        options.seconds = withinDeadline(call, options.seconds ?? 1);
         const decision = await stoppable(call, (stop) => runner.decideGpu({ snapshot, options, stop }));
         return gpuDecisionMessage(decision, snapshot);
       });
@@ -116,6 +114,13 @@ export async function startServer(address = DEFAULT_ADDRESS, runner: SearchRunne
       answer(done, async () => {
         const { service, windowLoads, current } = planInputOf(call.request);
         return replicaPlanMessage(planReplicas(service, windowLoads, current));
+      });
+    },
+    PlanSharedReplicas: (call: grpc.ServerUnaryCall<any, any>, done: grpc.sendUnaryData<any>) => {
+      answer(done, async () => {
+        const { request, options } = sharedPlanInputOf(call.request);
+        options.seconds = withinDeadline(call, options.seconds);
+        return sharedPlanMessage(await stoppable(call, (stop) => runner.planSharedReplicas({ request, options, stop })));
       });
     },
     SimulateReplicas: (call: grpc.ServerWritableStream<any, any>) => {
@@ -146,10 +151,13 @@ export async function startServer(address = DEFAULT_ADDRESS, runner: SearchRunne
   };
 }
 
-function timeLeftMs(call: Call): number | undefined {
+/** A search budget cut short enough to answer before the call's deadline (a margin of a quarter of the time left, at most 200 ms). */
+function withinDeadline(call: Call, seconds: number): number {
   const deadline = call.getDeadline();
   const at = deadline instanceof Date ? deadline.getTime() : deadline;
-  return Number.isFinite(at) ? at - Date.now() : undefined;
+  if (!Number.isFinite(at)) return seconds;
+  const left = at - Date.now();
+  return Math.max(0.001, Math.min(seconds, (left - Math.min(200, left / 4)) / 1000));
 }
 
 /** Writes a streamed call's final message and ends it; a failure becomes the call's status. */

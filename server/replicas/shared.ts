@@ -164,3 +164,17 @@ export function planSharedReplicas(request: SharedReplicaRequest, options: Searc
   const search = { stats: found.stats, iterations: found.iterations, elapsedMs: found.elapsedMs, stopReason: found.stopReason };
   return { ...evaluateSharedPlan(request, replicas), lowerBound: encoded.lowerBound, search };
 }
+
+/** A shared plan in a form that crosses to a worker thread, with a shared stop flag. */
+export interface SharedReplicaTask {
+  request: SharedReplicaRequest;
+  options: SearchOptions;
+  /** Int32 slot 0 != 0 stops the search, which answers its best so far */
+  stop: SharedArrayBuffer;
+}
+
+/** Runs a shared plan on this thread. */
+export function runSharedReplicaTask(task: SharedReplicaTask): SharedReplicaPlan {
+  const flag = new Int32Array(task.stop);
+  return planSharedReplicas(task.request, task.options, () => Atomics.load(flag, 0) !== 0);
+}

@@ -21,8 +21,6 @@ export class SharedReplicaData {
   /** capacity units one replica takes, per service */
   size: StaticArray<f64>;
   capacity: f64;
-  /** weight of a capacity unit over the cluster: more than every SLO shortfall together, so capacity comes first */
-  capacityWeight: f64 = 0;
 
   constructor(r: Reader) {
     const sizes = r.ints();
@@ -37,8 +35,5 @@ export class SharedReplicaData {
     this.eventCost = r.floats();
     this.size = r.floats();
     this.capacity = r.floats()[0];
-    let shortfalls: f64 = 0;
-    for (let s = 0; s < this.S; s++) shortfalls += 2 * <f64>this.T * this.size[s] * <f64>(this.maxReplicas[s] + 1);
-    this.capacityWeight = shortfalls + 1;
   }
 }

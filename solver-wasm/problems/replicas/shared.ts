@@ -2,16 +2,23 @@ import { nearlyEqual, Problem } from "../../engines/problem";
 import { Rng } from "../../rng";
 import { SharedReplicaData } from "./data";
 
+/**
+ * What a capacity unit over the cluster weighs against a unit short of an SLO need. Over capacity is
+ * the worse (pods past it do not run), but not by so much that the search cannot cross it: with
+ * capacity weighted above every shortfall together, tight cases stuck on one short window.
+ */
+const CAPACITY_WEIGHT: f64 = 2;
+
 /** The randomized construction lowers a service's own plan by one more replica than the repair needs with this chance. */
 const DEEPER_CUT_CHANCE: f64 = 0.2;
 
 /**
  * Replica counts per service and window under a shared cluster capacity. Cost: replica cost per
  * window plus each service's event cost whenever its count changes. Infeasibility, in capacity
- * units: the cluster's excess (weighted above everything else: pods past capacity do not run), then
- * each window below the replicas its SLO needs, and each scaling event landing where the disturbance
- * breaks the SLO. A move sets a stretch of one service's windows to one count; its evaluation is
- * incremental, touching only the windows it changes and the boundaries after them.
+ * units: the cluster's excess (weighted twice), each window below the replicas its SLO needs, and
+ * each scaling event landing where the disturbance breaks the SLO. A move sets a stretch of one
+ * service's windows to one count; its evaluation is incremental, touching only the windows it
+ * changes and the boundaries after them.
  */
 export class SharedReplicaProblem extends Problem {
   d: SharedReplicaData;
@@ -79,7 +86,7 @@ export class SharedReplicaProblem extends Problem {
   }
 
   @inline private capacityExcess(t: i32): f64 {
-    return this.d.capacityWeight * max(0.0, this.used[t] - this.d.capacity);
+    return CAPACITY_WEIGHT * max(0.0, this.used[t] - this.d.capacity);
   }
 
   evaluateFull(): void {

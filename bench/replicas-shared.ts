@@ -1,0 +1,113 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { stepPeaks } from '../server/models/lstm-forecast.js';
+import { projectRoot } from '../server/paths.js';
+import { parseTrace } from '../server/replicas/trace.js';
+import { encodeShared, planSharedReplicas, type SharedService } from '../server/replicas/shared.js';
+import { windowNeeds } from '../server/replicas/plan.js';
+import type { SearchMethod } from '../server/wasm/search.js';
+import { SETUPS } from './replicas.js';
+
+const DAY = 1440;
+/** Capacity units one replica of each bench service takes (cores, say). */
+const SIZES: Record<string, number> = { surgery: 2, worldcup98: 1, nasa1995: 1 };
+/** Event costs: the services' own, then ten times it (flatter own plans, more to give up under a tight capacity). */
+const EVENT_COSTS = [0.5, 5];
+/** Each trace's weeks after its training week, one service each: nine services whose days peak together. */
+const WEEKS = [1, 2, 3];
+const METHODS: SearchMethod[] = ['rg', 'rg+ls', 'ts', 'sa', 'pr', 'auto'];
+
+/**
+ * Nine services (each bench trace's three weeks after training, 15-minute windows at the true peak
+ * load) sharing one cluster, at capacities from where their own plans fit down to where only their
+ * SLO needs fit, with the services' event cost and ten times it. Per engine and budget: the cost
+ * over the lower bound (the services' own exact plans added up), feasibility and scaling events,
+ * over seeds.
+ */
+export async function benchReplicasShared(argv: string[]): Promise<void> {
+  const { values } = parseArgs({ args: argv, options: {
+    seconds: { type: 'string', default: '1,5' }, seeds: { type: 'string', default: '3' },
+    out: { type: 'string', default: 'bench/results/replicas-shared' },
+  } });
+  const budgets = values.seconds!.split(',').map(Number);
+  const seeds = Number(values.seeds);
+  const root = projectRoot();
+  const services = SETUPS.flatMap((setup) => {
+    const { loads } = parseTrace(setup.file, readFileSync(join(root, setup.file), 'utf8'));
+    return WEEKS.map((week) => {
+      const service = { ...setup.service(), name: `${setup.trace}-w${week}` };
+      const start = (setup.fromDay + 7 * week) * DAY;
+      const windowLoads = stepPeaks(loads, start / service.windowMin, (start + 7 * DAY) / service.windowMin, service.windowMin);
+      return { trace: setup.trace, request: { service, windowLoads, capacityPerReplica: SIZES[setup.trace] } };
+    });
+  });
+  const scenarios = [];
+  for (const eventCost of EVENT_COSTS) {
+    const shared = services.map((s) => ({ ...s.request, service: { ...s.request.service, scalingEventCost: eventCost } }));
+    scenarios.push({ eventCost, ...runScenario(shared, budgets, seeds) });
+  }
+  const out = join(root, values.out!);
+  mkdirSync(dirname(out), { recursive: true });
+  const meta = {
+    date: new Date().toISOString(), node: process.version, windows: services[0].request.windowLoads.length, seeds,
+    services: services.map((s) => ({ trace: s.trace, service: s.request.service.name, capacityPerReplica: s.request.capacityPerReplica })),
+  };
+  writeFileSync(`${out}.json`, JSON.stringify({ ...meta, scenarios }, null, 1) + '\n');
+  writeFileSync(`${out}.md`, markdown(meta, scenarios) + '\n');
+  console.log(`wrote ${values.out}.json and .md`);
+}
+
+/** Every engine and budget at each capacity level of one set of services. */
+function runScenario(services: SharedService[], budgets: number[], seeds: number) {
+  const T = services[0].windowLoads.length;
+  const used = (perService: number[][]) => Array.from({ length: T }, (_, t) => perService.reduce((a, r, k) => a + r[t] * services[k].capacityPerReplica, 0));
+  const ownPeak = Math.max(...used(encodeShared({ services, capacity: 1 }).ownPlans));
+  const needPeak = Math.max(...used(services.map((s) => windowNeeds(s.service, s.windowLoads).need)));
+  console.log(`# event cost ${services[0].service.scalingEventCost}: own plans peak at ${ownPeak} units, SLO needs at ${needPeak}`);
+  const rows = [];
+  for (const share of [1, 0.5, 0.25, 0]) {
+    const capacity = needPeak + share * (ownPeak - needPeak);
+    for (const seconds of budgets) {
+      for (const method of METHODS) {
+        const runs = [];
+        for (let seed = 1; seed <= seeds; seed++) {
+          const p = planSharedReplicas({ services, capacity }, { method, seed, seconds });
+          runs.push({ seed, cost: p.cost, feasible: p.feasible, gapPct: 100 * (p.cost / p.lowerBound - 1), events: p.services.reduce((a, s) => a + s.scalingEvents, 0), iterations: p.search.iterations });
+        }
+        const feasible = runs.filter((r) => r.feasible);
+        const gaps = feasible.map((r) => r.gapPct);
+        const row = {
+          capacity, seconds, method, feasible: feasible.length,
+          bestGapPct: gaps.length ? Math.min(...gaps) : null,
+          meanGapPct: gaps.length ? gaps.reduce((a, g) => a + g, 0) / gaps.length : null,
+          meanEvents: runs.reduce((a, r) => a + r.events, 0) / runs.length, runs,
+        };
+        rows.push(row);
+        console.log(`capacity ${capacity.toFixed(1)} ${seconds}s ${method.padEnd(6)} feasible ${feasible.length}/${seeds} gap best ${row.bestGapPct?.toFixed(3) ?? '-'}% mean ${row.meanGapPct?.toFixed(3) ?? '-'}% events ${row.meanEvents.toFixed(1)}`);
+      }
+    }
+  }
+  return { ownPeak, needPeak, lowerBound: encodeShared({ services, capacity: 1 }).lowerBound, rows };
+}
+
+function markdown(meta: { windows: number; seeds: number; services: { trace: string; service: string; capacityPerReplica: number }[] }, scenarios: any[]): string {
+  const gap = (v: number | null) => (v === null ? '-' : `${(Math.abs(v) < 5e-4 ? 0 : v).toFixed(3)}%`);
+  const traces = [...new Set(meta.services.map((s) => `${s.trace} (${s.capacityPerReplica} unit${s.capacityPerReplica === 1 ? '' : 's'} per replica)`))];
+  return [
+    '# Replica plans under a shared capacity',
+    '',
+    `Nine services: the three weeks after the training week of each trace of \`npm run bench -- replicas\` (${traces.join(', ')}), ${meta.windows} windows of 15 minutes at the true peak load, one cluster. Reproduce: \`npm run bench -- replicas-shared\`.`,
+    'Capacities run from where the services\' own exact plans fit together (the lower bound is then the optimum) down to where only their SLO needs fit.',
+    `Gap: cost over the lower bound (the own exact plans added up, capacity ignored), over the feasible of ${meta.seeds} seeds. rg: the own plans with the windows over capacity cut down, repeated at random.`,
+    '',
+    ...scenarios.flatMap((sc) => [
+      `## Event cost ${sc.eventCost} per scaling event (own plans peak at ${sc.ownPeak} units, SLO needs at ${sc.needPeak}; lower bound ${sc.lowerBound.toFixed(2)})`,
+      '',
+      '| capacity | budget | method | feasible | best gap | mean gap | scaling events (mean) |',
+      '|---:|---:|---|---:|---:|---:|---:|',
+      ...sc.rows.map((r: any) => `| ${r.capacity.toFixed(2)} | ${r.seconds} s | ${r.method} | ${r.feasible}/${meta.seeds} | ${gap(r.bestGapPct)} | ${gap(r.meanGapPct)} | ${r.meanEvents.toFixed(1)} |`),
+      '',
+    ]),
+  ].join('\n');
+}
