@@ -389,7 +389,7 @@ function planReplicasCommand(args: string[]): number {
     });
     output(values.out, JSON.stringify({
       windows: request.services[0].windowLoads.length, window_min: request.services[0].service.windowMin, capacity: request.capacity,
-      cost: plan.cost, lower_bound: plan.lowerBound, feasible: plan.feasible, over_capacity_windows: plan.overCapacity,
+      cost: plan.cost, lower_bound: plan.lowerBound, own_plans_cost: plan.ownPlansCost, feasible: plan.feasible, over_capacity_windows: plan.overCapacity,
       services: plan.services.map((s) => ({
         service: s.name, replicas: s.replicas, cost: s.cost, replica_minutes: s.replicaMinutes, scaling_events: s.scalingEvents, short_windows: s.shortWindows,
       })),

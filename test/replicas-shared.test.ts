@@ -3,7 +3,7 @@ import { InputError } from '../server/input-error.js';
 import { latencyMs } from '../server/replicas/latency.js';
 import { STREAMING_STORE, type ReplicaService } from '../server/replicas/model.js';
 import { planReplicas } from '../server/replicas/plan.js';
-import { encodeShared, evaluateSharedPlan, planSharedReplicas, sharedRequestOf, type SharedReplicaRequest } from '../server/replicas/shared.js';
+import { encodeShared, evaluateSharedPlan, lagrangianBound, planSharedReplicas, sharedRequestOf, type SharedReplicaRequest } from '../server/replicas/shared.js';
 import { ReplicaSolver } from '../server/wasm/replica-solver.js';
 import { lcg } from './helpers/lcg.js';
 
@@ -70,10 +70,11 @@ function bruteForce(req: SharedReplicaRequest): number {
 }
 
 describe('shared-capacity replica planning (wasm engines)', () => {
-  it('finds the brute-force optimum on small random cases, its figures recomputed by the independent evaluator', () => {
+  it('finds the brute-force optimum on small random cases, its figures recomputed by the independent evaluator; the priced bound lies below it', () => {
     const rand = lcg(11);
     let feasibleCases = 0;
     let bindingCases = 0;
+    let tighter = 0;
     for (let c = 0; c < 60; c++) {
       const req = randomRequest(rand, 4);
       const optimum = bruteForce(req);
@@ -88,8 +89,14 @@ describe('shared-capacity replica planning (wasm engines)', () => {
       expect(plan.feasible, `case ${c}`).toBe(true);
       expect(plan.cost, `case ${c}`).toBeCloseTo(optimum, 9);
       expect(plan.cost).toBeGreaterThanOrEqual(plan.lowerBound - 1e-9);
-      if (optimum > plan.lowerBound + 1e-9) bindingCases++;
+      if (optimum > plan.ownPlansCost + 1e-9) bindingCases++;
+      // the priced bound lies between the plain one and the optimum
+      const priced = lagrangianBound(req, optimum);
+      expect(priced).toBeLessThanOrEqual(optimum + 1e-9);
+      expect(priced).toBeGreaterThanOrEqual(plan.ownPlansCost - 1e-9);
+      if (priced > plan.ownPlansCost + 1e-9) tighter++;
     }
+    expect(tighter).toBeGreaterThan(0);
     // enough cases where a plan exists, and where the capacity costs something
     expect(feasibleCases).toBeGreaterThan(25);
     expect(bindingCases).toBeGreaterThan(8);
@@ -106,24 +113,26 @@ describe('shared-capacity replica planning (wasm engines)', () => {
     for (const method of ['rg+ls', 'ts', 'sa', 'pr', 'auto'] as const) {
       const plan = planSharedReplicas(req, { method, seed: 1, seconds: 0.3 });
       expect(plan.feasible).toBe(true);
-      expect(plan.cost).toBeCloseTo(plan.lowerBound, 9);
+      expect(plan.cost).toBeCloseTo(plan.ownPlansCost, 9);
+      expect(plan.lowerBound).toBeCloseTo(plan.ownPlansCost, 9);
       plan.services.forEach((s, k) => expect(s.cost).toBeCloseTo(planReplicas(services[k].service, services[k].windowLoads).cost, 9));
     }
   });
 
-  it('under a tight capacity, the plan stays within it and above the lower bound', () => {
+  it('under a tight capacity, the plan stays within it, above the priced bound, which lies above the plain one', () => {
+    // own plans peak at 54 units together, SLO needs at 51
     const services = [0, 1, 2].map((k) => ({
       service: { ...STREAMING_STORE, name: `s${k}` },
       windowLoads: Array.from({ length: 96 }, (_, t) => 60 + 50 * Math.sin((t + 30 * k) / 8)),
       capacityPerReplica: 1 + k,
     }));
-    const own = encodeShared({ services, capacity: 1 });
-    const peaks = own.ownPlans.map((p) => Math.max(...p));
-    const req = { services, capacity: 0.8 * peaks.reduce((a, p, k) => a + p * services[k].capacityPerReplica, 0) };
-    const plan = planSharedReplicas(req, { method: 'auto', seed: 1, seconds: 0.5 });
+    const req = { services, capacity: 52 };
+    const plan = planSharedReplicas(req, { method: 'auto', seed: 1, seconds: 1 });
     expect(plan.overCapacity).toEqual([]);
     expect(plan.feasible).toBe(true);
-    expect(plan.cost).toBeGreaterThan(plan.lowerBound);
+    expect(plan.lowerBound).toBeGreaterThan(plan.ownPlansCost);
+    expect(plan.cost).toBeGreaterThanOrEqual(plan.lowerBound - 1e-9);
+    expect(plan.cost / plan.lowerBound).toBeLessThan(1.01);
   });
 
   it('when the capacity cannot hold every SLO, the capacity holds and the short windows are named', () => {

@@ -60,7 +60,7 @@ export function sharedPlanInputOf(req: Msg): { request: SharedReplicaRequest; op
 export function sharedPlanMessage(p: SharedReplicaPlan): Msg {
   return {
     services: p.services.map((s) => ({ service: s.name, replicas: s.replicas, cost: s.cost, replicaMinutes: s.replicaMinutes, scalingEvents: s.scalingEvents, shortWindows: s.shortWindows })),
-    cost: p.cost, lowerBound: p.lowerBound, feasible: p.feasible, overCapacityWindows: p.overCapacity,
+    cost: p.cost, lowerBound: p.lowerBound, ownPlansCost: p.ownPlansCost, feasible: p.feasible, overCapacityWindows: p.overCapacity,
     iterations: p.search.iterations, elapsedS: p.search.elapsedMs / 1000, stopReason: p.search.stopReason,
   };
 }

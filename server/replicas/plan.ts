@@ -19,13 +19,21 @@ export interface ReplicaPlan {
  * window, when given). A window that starts with a change must hold the SLO's tolerance limit in its
  * first minute (at `changeLoads`, the window's load unless given) with the disturbance on top (its
  * mean plus two standard deviations). An exact dynamic program over (window, replicas) in
- * O(windows x replicas).
+ * O(windows x replicas). `pricePerReplica`, when given, adds a price per replica in each window to
+ * the cost the program minimizes (a shared cluster's capacity prices); the plan's reported cost is
+ * still its replica and event cost.
  */
-export function planReplicas(service: ReplicaService, loads: number[], current?: number, changeLoads = loads): ReplicaPlan {
+export function planReplicas(service: ReplicaService, loads: number[], current?: number, changeLoads = loads, pricePerReplica?: number[]): ReplicaPlan {
+  return planForNeeds(service, windowNeeds(service, loads, changeLoads), current, pricePerReplica);
+}
+
+/** The dynamic program of planReplicas on needs worked out already (planning again at other prices skips the latency model). */
+export function planForNeeds(service: ReplicaService, needs: WindowNeeds, current?: number, pricePerReplica?: number[]): ReplicaPlan {
   const R = service.maxReplicas;
   const perWindow = service.replicaCostPerMin * service.windowMin;
-  const { need, needMoving, unmet } = windowNeeds(service, loads, changeLoads);
-  const T = loads.length;
+  const unitCost = (t: number) => perWindow + (pricePerReplica ? pricePerReplica[t] : 0);
+  const { need, needMoving, unmet } = needs;
+  const T = need.length;
   if (T === 0) return { replicas: [], cost: 0, replicaMinutes: 0, scalingEvents: 0, unmet };
   // cost[t][r]: least cost of windows 0..t ending at r; from[t][r]: the count before
   const cost: Float64Array[] = [];
@@ -42,13 +50,13 @@ export function planReplicas(service: ReplicaService, loads: number[], current?:
       if (t === 0) {
         const moving = current !== undefined && r !== current;
         if (moving && r < Math.min(R, needMoving[t])) continue;
-        c[r] = r * perWindow + (moving ? service.scalingEventCost : 0);
+        c[r] = r * unitCost(0) + (moving ? service.scalingEventCost : 0);
       } else {
         const stay = cost[t - 1][r];
         const move = r >= needMoving[t] ? bestPrev + service.scalingEventCost : Infinity;
         // ties keep the count: fewer events for the same cost
         if (stay <= move) { c[r] = stay; f[r] = r; } else { c[r] = move; f[r] = argPrev; }
-        c[r] += r * perWindow;
+        c[r] += r * unitCost(t);
       }
     }
     cost.push(c);
@@ -56,17 +64,24 @@ export function planReplicas(service: ReplicaService, loads: number[], current?:
   }
   let r = 0;
   for (let k = 1; k <= R; k++) if (cost[T - 1][k] < cost[T - 1][r]) r = k;
-  const total = cost[T - 1][r];
   const replicas = new Array<number>(T);
   for (let t = T - 1; t >= 0; t--) {
     replicas[t] = r;
     r = from[t][r];
   }
-  return { replicas, cost: total, ...planCounts(service, replicas, current), unmet };
+  const counts = planCounts(service, replicas, current);
+  return { replicas, cost: counts.replicaMinutes * service.replicaCostPerMin + counts.scalingEvents * service.scalingEventCost, ...counts, unmet };
 }
 
 /** Per window: the replicas the SLO needs (capped at max), those it needs when a change lands there (max + 1: none may), and the windows even max misses. */
-export function windowNeeds(service: ReplicaService, loads: number[], changeLoads = loads): { need: number[]; needMoving: number[]; unmet: number[] } {
+export interface WindowNeeds {
+  need: number[];
+  needMoving: number[];
+  unmet: number[];
+}
+
+/** The needs of each window at its load (and at the load a change meets). */
+export function windowNeeds(service: ReplicaService, loads: number[], changeLoads = loads): WindowNeeds {
   const R = service.maxReplicas;
   const unmet: number[] = [];
   const need = loads.map((load, t) => {

@@ -3,7 +3,7 @@ import { InputError } from '../input-error.js';
 import { ReplicaSolver } from '../wasm/replica-solver.js';
 import type { SearchOptions, SearchOutcome } from '../wasm/search.js';
 import type { ReplicaService } from './model.js';
-import { planCounts, planReplicas, windowNeeds } from './plan.js';
+import { planCounts, planForNeeds, planReplicas, windowNeeds } from './plan.js';
 import { replicaServiceOrDefault } from './validate.js';
 
 /** One service of a shared cluster: its model, the loads to plan for, and what a replica takes of the cluster. */
@@ -43,8 +43,10 @@ export interface SharedPlanFigures {
 }
 
 export interface SharedReplicaPlan extends SharedPlanFigures {
-  /** the services' own least costs added up, capacity ignored: no shared plan costs less */
+  /** no plan within capacity and the SLO needs costs less: the priced bound (lagrangianBound) */
   lowerBound: number;
+  /** the services' own least costs added up, capacity ignored: the plain bound */
+  ownPlansCost: number;
   search: SearchOutcome;
 }
 
@@ -153,7 +155,8 @@ export function encodeShared(request: SharedReplicaRequest): { ints: Int32Array;
 
 /**
  * Plans several services under a shared capacity with the wasm engines, starting from each
- * service's own exact plan; the result is measured by the independent evaluator.
+ * service's own exact plan; the result is measured by the independent evaluator and bounded below
+ * by pricing the capacity.
  */
 export function planSharedReplicas(request: SharedReplicaRequest, options: SearchOptions, shouldStop?: () => boolean): SharedReplicaPlan {
   const encoded = encodeShared(request);
@@ -162,7 +165,9 @@ export function planSharedReplicas(request: SharedReplicaRequest, options: Searc
   const T = encoded.windows;
   const replicas = request.services.map((_, k) => Array.from(found.replicas.subarray(k * T, (k + 1) * T)));
   const search = { stats: found.stats, iterations: found.iterations, elapsedMs: found.elapsedMs, stopReason: found.stopReason };
-  return { ...evaluateSharedPlan(request, replicas), lowerBound: encoded.lowerBound, search };
+  const figures = evaluateSharedPlan(request, replicas);
+  const lowerBound = lagrangianBound(request, figures.feasible ? figures.cost : 1.01 * encoded.lowerBound);
+  return { ...figures, lowerBound: Math.max(lowerBound, encoded.lowerBound), ownPlansCost: encoded.lowerBound, search };
 }
 
 /** A shared plan in a form that crosses to a worker thread, with a shared stop flag. */
@@ -177,4 +182,38 @@ export interface SharedReplicaTask {
 export function runSharedReplicaTask(task: SharedReplicaTask): SharedReplicaPlan {
   const flag = new Int32Array(task.stop);
   return planSharedReplicas(task.request, task.options, () => Atomics.load(flag, 0) !== 0);
+}
+
+/**
+ * A lower bound on any plan within capacity, tighter than the own plans added up: capacity priced
+ * per window (a Lagrangian relaxation, each service then planned alone by its exact program at those
+ * prices), the prices moved by subgradient steps toward `upperBound` (a known plan's cost).
+ * Every price vector gives a valid bound; the best one seen is returned.
+ */
+export function lagrangianBound(request: SharedReplicaRequest, upperBound: number, rounds = 200): number {
+  const { services, capacity } = request;
+  const T = services[0].windowLoads.length;
+  const needs = services.map((s) => windowNeeds(s.service, s.windowLoads, s.changeLoads ?? s.windowLoads));
+  const prices = new Array<number>(T).fill(0);
+  let best = -Infinity;
+  let theta = 2;
+  let stalled = 0;
+  for (let round = 0; round < rounds; round++) {
+    const used = new Array<number>(T).fill(0);
+    let value = -prices.reduce((a, p) => a + p * capacity, 0);
+    for (const [k, s] of services.entries()) {
+      const perReplica = prices.map((p) => p * s.capacityPerReplica);
+      const plan = planForNeeds(s.service, needs[k], s.current, perReplica);
+      value += plan.cost + plan.replicas.reduce((a, r, t) => a + r * perReplica[t], 0);
+      plan.replicas.forEach((r, t) => { used[t] += r * s.capacityPerReplica; });
+    }
+    if (best === -Infinity || value > best + 1e-9 * Math.abs(best)) { best = value; stalled = 0; } else if (++stalled >= 10) { theta /= 2; stalled = 0; }
+    const step = used.map((u) => u - capacity);
+    // a price only falls while it is positive: the subgradient projected onto prices >= 0
+    const norm = step.reduce((a, g, t) => a + (prices[t] > 0 || g > 0 ? g * g : 0), 0);
+    if (norm === 0 || theta < 1e-4) break;
+    const size = (theta * Math.max(upperBound - value, 1e-6 * Math.abs(upperBound))) / norm;
+    step.forEach((g, t) => { prices[t] = Math.max(0, prices[t] + size * g); });
+  }
+  return best;
 }
