@@ -1,5 +1,6 @@
 import { nearlyEqual, Problem } from "../../engines/problem";
 import { Rng } from "../../rng";
+import { MoveList } from "../move-list";
 import { GpuData } from "./data";
 
 const MOVE_ASSIGN: i32 = 0; // job a -> configuration b on node c
@@ -47,7 +48,7 @@ export class GpuProblem extends Problem {
   undoC: StaticArray<i32>;
   undoLen: i32 = 0;
   logging: bool = false;
-  moves: StaticArray<i32>;
+  moves: MoveList;
   order: StaticArray<i32>;
 
   assertMode: bool = false;
@@ -75,7 +76,7 @@ export class GpuProblem extends Problem {
     this.undoA = new StaticArray<i32>(undoCap);
     this.undoB = new StaticArray<i32>(undoCap);
     this.undoC = new StaticArray<i32>(undoCap);
-    this.moves = new StaticArray<i32>(4 * (d.J + d.N + 16));
+    this.moves = new MoveList(d.J + d.N + 16);
     this.order = new StaticArray<i32>(d.J);
     this.slots = slots;
     this.slotData = new StaticArray<i32>(slots * 2 * d.J);
@@ -327,17 +328,7 @@ export class GpuProblem extends Problem {
   // ---------------------------------------------------------------- moves
 
   private addMove(n: i32, kind: i32, a: i32, b: i32, c: i32): i32 {
-    if (4 * n + 4 > this.moves.length) {
-      // the runtime never frees: grow by doubling, so a solve wastes at most as much as it keeps
-      const grown = new StaticArray<i32>(2 * this.moves.length);
-      for (let i = 0; i < this.moves.length; i++) grown[i] = this.moves[i];
-      this.moves = grown;
-    }
-    this.moves[4 * n] = kind;
-    this.moves[4 * n + 1] = a;
-    this.moves[4 * n + 2] = b;
-    this.moves[4 * n + 3] = c;
-    return n + 1;
+    return this.moves.put(n, kind, a, b, c);
   }
 
   /**
@@ -380,8 +371,8 @@ export class GpuProblem extends Problem {
   attributeCount(): i32 { return this.d.J + this.d.N; }
 
   moveAttribute(m: i32): i32 {
-    const kind = this.moves[4 * m];
-    return kind == MOVE_RETYPE ? this.d.J + this.moves[4 * m + 1] : this.moves[4 * m + 1];
+    const kind = this.moves.get(m, 0);
+    return kind == MOVE_RETYPE ? this.d.J + this.moves.get(m, 1) : this.moves.get(m, 1);
   }
 
   /** Each job not where the guide has it goes there (when that node is empty or of the same type), or waits. */
@@ -403,10 +394,10 @@ export class GpuProblem extends Problem {
   }
 
   applyMove(m: i32): void {
-    const kind = this.moves[4 * m];
-    const a = this.moves[4 * m + 1];
-    const b = this.moves[4 * m + 2];
-    const c = this.moves[4 * m + 3];
+    const kind = this.moves.get(m, 0);
+    const a = this.moves.get(m, 1);
+    const b = this.moves.get(m, 2);
+    const c = this.moves.get(m, 3);
     this.undoLen = 0;
     this.logging = true;
     if (kind == MOVE_ASSIGN) this.place(a, c, b);

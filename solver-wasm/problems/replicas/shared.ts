@@ -1,5 +1,6 @@
 import { nearlyEqual, Problem } from "../../engines/problem";
 import { Rng } from "../../rng";
+import { MoveList } from "../move-list";
 import { SharedReplicaData } from "./data";
 
 /**
@@ -35,7 +36,7 @@ export class SharedReplicaProblem extends Problem {
   undoLen: i32 = 0;
   logging: bool = false;
   /** listed moves, 4 ints each: service, first window, last window, count */
-  moves: StaticArray<i32>;
+  moves: MoveList;
 
   assertMode: bool = false;
   assertFailures: i32 = 0;
@@ -52,7 +53,7 @@ export class SharedReplicaProblem extends Problem {
     this.used = new StaticArray<f64>(d.T);
     this.undoVar = new StaticArray<i32>(d.T + 1);
     this.undoOld = new StaticArray<i32>(d.T + 1);
-    this.moves = new StaticArray<i32>(4 * (8 * n + 16));
+    this.moves = new MoveList(8 * n + 16);
     this.slots = slots;
     this.slotData = new StaticArray<i32>(slots * n);
     this.slotScore = new StaticArray<f64>(2 * slots);
@@ -177,17 +178,7 @@ export class SharedReplicaProblem extends Problem {
 
   private addMove(n: i32, s: i32, a: i32, b: i32, x: i32): i32 {
     if (x < this.d.minReplicas[s] || x > this.d.maxReplicas[s]) return n;
-    if (4 * n + 4 > this.moves.length) {
-      // the runtime never frees: grow by doubling, so a solve wastes at most as much as it keeps
-      const grown = new StaticArray<i32>(2 * this.moves.length);
-      for (let k = 0; k < this.moves.length; k++) grown[k] = this.moves[k];
-      this.moves = grown;
-    }
-    this.moves[4 * n] = s;
-    this.moves[4 * n + 1] = a;
-    this.moves[4 * n + 2] = b;
-    this.moves[4 * n + 3] = x;
-    return n + 1;
+    return this.moves.put(n, s, a, b, x);
   }
 
   /**
@@ -231,7 +222,7 @@ export class SharedReplicaProblem extends Problem {
   attributeCount(): i32 { return this.d.S * this.d.T; }
 
   /** The first window a move sets. */
-  moveAttribute(m: i32): i32 { return this.moves[4 * m] * this.d.T + this.moves[4 * m + 1]; }
+  moveAttribute(m: i32): i32 { return this.moves.get(m, 0) * this.d.T + this.moves.get(m, 1); }
 
   /** Each window whose count differs from the guide's takes the guide's count. */
   listMovesToward(slot: i32): i32 {
@@ -248,12 +239,12 @@ export class SharedReplicaProblem extends Problem {
   }
 
   applyMove(m: i32): void {
-    const s = this.moves[4 * m];
-    const b = this.moves[4 * m + 2];
-    const x = this.moves[4 * m + 3];
+    const s = this.moves.get(m, 0);
+    const b = this.moves.get(m, 2);
+    const x = this.moves.get(m, 3);
     this.undoLen = 0;
     this.logging = true;
-    for (let t = this.moves[4 * m + 1]; t <= b; t++) this.set(s, t, x);
+    for (let t = this.moves.get(m, 1); t <= b; t++) this.set(s, t, x);
     this.logging = false;
     if (this.assertMode) this.checkIncremental();
   }
