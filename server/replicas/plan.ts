@@ -31,43 +31,43 @@ export function planReplicas(service: ReplicaService, loads: number[], current?:
 export function planForNeeds(service: ReplicaService, needs: WindowNeeds, current?: number, pricePerReplica?: number[]): ReplicaPlan {
   const R = service.maxReplicas;
   const perWindow = service.replicaCostPerMin * service.windowMin;
-  const unitCost = (t: number) => perWindow + (pricePerReplica ? pricePerReplica[t] : 0);
   const { need, needMoving, unmet } = needs;
   const T = need.length;
   if (T === 0) return { replicas: [], cost: 0, replicaMinutes: 0, scalingEvents: 0, unmet };
-  // cost[t][r]: least cost of windows 0..t ending at r; from[t][r]: the count before
-  const cost: Float64Array[] = [];
-  const from: Int32Array[] = [];
+  const W = R + 1;
+  // prev / cost: least cost of windows 0..t-1 / 0..t ending at r; from[t * W + r]: the count before
+  let prev = new Float64Array(W);
+  let cost = new Float64Array(W);
+  const from = new Int32Array(T * W).fill(-1);
   for (let t = 0; t < T; t++) {
-    const c = new Float64Array(R + 1).fill(Infinity);
-    const f = new Int32Array(R + 1).fill(-1);
+    cost.fill(Infinity);
     let bestPrev = Infinity;
     let argPrev = -1;
     if (t > 0) {
-      for (let r = 0; r <= R; r++) if (cost[t - 1][r] < bestPrev) { bestPrev = cost[t - 1][r]; argPrev = r; }
+      for (let r = 0; r <= R; r++) if (prev[r] < bestPrev) { bestPrev = prev[r]; argPrev = r; }
     }
+    const unit = perWindow + (pricePerReplica ? pricePerReplica[t] : 0);
     for (let r = need[t]; r <= R; r++) {
       if (t === 0) {
         const moving = current !== undefined && r !== current;
         if (moving && r < Math.min(R, needMoving[t])) continue;
-        c[r] = r * unitCost(0) + (moving ? service.scalingEventCost : 0);
+        cost[r] = r * unit + (moving ? service.scalingEventCost : 0);
       } else {
-        const stay = cost[t - 1][r];
+        const stay = prev[r];
         const move = r >= needMoving[t] ? bestPrev + service.scalingEventCost : Infinity;
         // ties keep the count: fewer events for the same cost
-        if (stay <= move) { c[r] = stay; f[r] = r; } else { c[r] = move; f[r] = argPrev; }
-        c[r] += r * unitCost(t);
+        if (stay <= move) { cost[r] = stay; from[t * W + r] = r; } else { cost[r] = move; from[t * W + r] = argPrev; }
+        cost[r] += r * unit;
       }
     }
-    cost.push(c);
-    from.push(f);
+    [prev, cost] = [cost, prev];
   }
   let r = 0;
-  for (let k = 1; k <= R; k++) if (cost[T - 1][k] < cost[T - 1][r]) r = k;
+  for (let k = 1; k <= R; k++) if (prev[k] < prev[r]) r = k;
   const replicas = new Array<number>(T);
   for (let t = T - 1; t >= 0; t--) {
     replicas[t] = r;
-    r = from[t][r];
+    r = from[t * W + r];
   }
   const counts = planCounts(service, replicas, current);
   return { replicas, cost: counts.replicaMinutes * service.replicaCostPerMin + counts.scalingEvents * service.scalingEventCost, ...counts, unmet };
