@@ -1,6 +1,6 @@
 import { localSearch } from "./local-search";
 import { COOLING_LINEAR } from "./params";
-import { Search, SLOT_BEST, STAT_MOVES_EVALUATED, STAT_SA_ACCEPTED_WORSE, STAT_SA_REHEATS } from "./search";
+import { Search, SLOT_BEST, SLOT_SCRATCH, STAT_MOVES_EVALUATED, STAT_SA_ACCEPTED_WORSE, STAT_SA_REHEATS } from "./search";
 
 /**
  * Simulated annealing from the current solution, first polished by local search, until the budget
@@ -8,9 +8,11 @@ import { Search, SLOT_BEST, STAT_MOVES_EVALUATED, STAT_SA_ACCEPTED_WORSE, STAT_S
  * over a limit weighs as much as the whole cost, so the walk may cross infeasible ground but does
  * not stay there). The start temperature, when not given, accepts the median uphill move of a
  * sample with probability 1/2. Cooling is geometric (x alpha per level of n moves) or linear in
- * elapsed time; after `reheatAfter` levels without a new best the search returns to the best
- * solution (or, every other time, an elite member), polishes it by local search, and goes on at
- * twice the temperature where it last found a new best (at most half the start temperature).
+ * elapsed time; after `reheatAfter` levels without a new best the search restarts, in turn, from
+ * the best solution, from an elite member and from a fresh construction (which may enter the elite
+ * set: a walk that keeps returning to one basin cannot leave it), polishes the start by local
+ * search, and goes on at twice the temperature where it last found a new best (at most half the
+ * start temperature).
  */
 export function simulatedAnnealing(s: Search): void {
   const pb = s.pb;
@@ -59,10 +61,12 @@ export function simulatedAnnealing(s: Search): void {
       s.count(STAT_SA_REHEATS);
       levelsSinceBest = 0;
       t = min(t0 / 2, 2 * tBest);
-      // Alternate between polishing the best and a fresh start from an elite member.
-      if ((<i32>s.stats[STAT_SA_REHEATS] & 1) == 1) pb.loadSlot(SLOT_BEST);
-      else pb.loadSlot(s.elite.first + rng.below(s.elite.size));
+      const turn = <i32>s.stats[STAT_SA_REHEATS] % 3;
+      if (turn == 1) pb.loadSlot(SLOT_BEST);
+      else if (turn == 2) pb.loadSlot(s.elite.first + rng.below(s.elite.size));
+      else pb.construct(rng);
       localSearch(s, false);
+      if (turn == 0) s.elite.offer(SLOT_SCRATCH);
       s.keepBest();
       energy = pb.cost() + penalty * pb.infeasibility();
       n = pb.listMoves();
