@@ -50,16 +50,6 @@ export class GpuSolver {
 
   /** Direct access to the move machinery, for tests of the incremental evaluation. */
   get moves() {
-    const w = this.wasm;
-    return {
-      construct: (seed: number) => w.gpuConstruct(seed),
-      list: () => w.gpuListMoves(),
-      apply: (m: number) => w.gpuApplyMove(m),
-      undo: () => w.gpuUndoMove(),
-      cost: () => w.gpuCost(),
-      infeasibility: () => w.gpuInfeasibility(),
-      setAssertMode: (on: boolean) => w.gpuSetAssertMode(on ? 1 : 0),
-      assertFailures: () => w.gpuAssertFailures(),
-    };
+    return this.search.moveMachinery('gpu');
   }
 }

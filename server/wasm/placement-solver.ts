@@ -85,16 +85,6 @@ export class PlacementSolver {
 
   /** Direct access to the move machinery, for tests of the incremental evaluation. */
   get moves() {
-    const w = this.wasm;
-    return {
-      construct: (seed: number) => w.placementConstruct(seed),
-      list: () => w.placementListMoves(),
-      apply: (m: number) => w.placementApplyMove(m),
-      undo: () => w.placementUndoMove(),
-      cost: () => w.placementCost(),
-      infeasibility: () => w.placementInfeasibility(),
-      setAssertMode: (on: boolean) => w.placementSetAssertMode(on ? 1 : 0),
-      assertFailures: () => w.placementAssertFailures(),
-    };
+    return this.search.moveMachinery('placement');
   }
 }

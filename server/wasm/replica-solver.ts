@@ -41,16 +41,6 @@ export class ReplicaSolver {
 
   /** Direct access to the move machinery, for tests of the incremental evaluation. */
   get moves() {
-    const w = this.wasm;
-    return {
-      construct: (seed: number) => w.replicasConstruct(seed),
-      list: () => w.replicasListMoves(),
-      apply: (m: number) => w.replicasApplyMove(m),
-      undo: () => w.replicasUndoMove(),
-      cost: () => w.replicasCost(),
-      infeasibility: () => w.replicasInfeasibility(),
-      setAssertMode: (on: boolean) => w.replicasSetAssertMode(on ? 1 : 0),
-      assertFailures: () => w.replicasAssertFailures(),
-    };
+    return this.search.moveMachinery('replicas');
   }
 }

@@ -122,6 +122,25 @@ export class WasmSearch {
     }
   }
 
+  /**
+   * Direct access to a problem's move machinery (its exports named `prefix` + Construct, ListMoves,
+   * ...), for tests of the incremental evaluation.
+   */
+  moveMachinery(prefix: 'placement' | 'gpu' | 'replicas') {
+    const w = this.wasm;
+    const call = (name: string, ...args: number[]) => w[`${prefix}${name}`](...args);
+    return {
+      construct: (seed: number) => call('Construct', seed),
+      list: () => call('ListMoves'),
+      apply: (m: number) => call('ApplyMove', m),
+      undo: () => call('UndoMove'),
+      cost: () => call('Cost'),
+      infeasibility: () => call('Infeasibility'),
+      setAssertMode: (on: boolean) => call('SetAssertMode', on ? 1 : 0),
+      assertFailures: () => call('AssertFailures'),
+    };
+  }
+
   /** A typed view of wasm memory (valid until the memory grows). */
   view<T extends Int32Array | Float64Array>(kind: { new (b: ArrayBuffer, o: number, n: number): T }, ptr: number, n: number): T {
     return new kind(this.wasm.memory.buffer, ptr, n);
