@@ -5,7 +5,6 @@ import { stepPeaks } from '../server/models/lstm-forecast.js';
 import { projectRoot } from '../server/paths.js';
 import { parseTrace } from '../server/replicas/trace.js';
 import { encodeShared, lagrangianBound, planSharedReplicas, type SharedService } from '../server/replicas/shared.js';
-import { windowNeeds } from '../server/replicas/plan.js';
 import type { SearchMethod } from '../server/wasm/search.js';
 import { SETUPS } from './replicas.js';
 
@@ -64,7 +63,7 @@ function runScenario(services: SharedService[], budgets: number[], seeds: number
   const used = (perService: number[][]) => Array.from({ length: T }, (_, t) => perService.reduce((a, r, k) => a + r[t] * services[k].capacityPerReplica, 0));
   const own = encodeShared({ services, capacity: 1 });
   const ownPeak = Math.max(...used(own.ownPlans));
-  const needPeak = Math.max(...used(services.map((s) => windowNeeds(s.service, s.windowLoads).need)));
+  const needPeak = Math.max(...used(own.needs.map((n) => n.need)));
   console.log(`# event cost ${services[0].service.scalingEventCost}: own plans peak at ${ownPeak} units, SLO needs at ${needPeak}`);
   const levels = [];
   for (const share of [1, 0.5, 0.25, 0]) {
@@ -83,7 +82,7 @@ function runScenario(services: SharedService[], budgets: number[], seeds: number
     const feasibleCosts = rows.flatMap((r) => r.runs.filter((x) => x.feasible).map((x) => x.cost));
     const best = feasibleCosts.length ? Math.min(...feasibleCosts) : null;
     const t0 = performance.now();
-    const priced = lagrangianBound({ services, capacity }, best ?? 1.01 * own.lowerBound);
+    const priced = lagrangianBound({ services, capacity }, best ?? 1.01 * own.lowerBound, own.needs);
     const pricedS = (performance.now() - t0) / 1000;
     const summarized = rows.map((r) => {
       const costs = r.runs.filter((x) => x.feasible).map((x) => x.cost);

@@ -69,8 +69,7 @@ export function planForNeeds(service: ReplicaService, needs: WindowNeeds, curren
     replicas[t] = r;
     r = from[t * W + r];
   }
-  const counts = planCounts(service, replicas, current);
-  return { replicas, cost: counts.replicaMinutes * service.replicaCostPerMin + counts.scalingEvents * service.scalingEventCost, ...counts, unmet };
+  return { replicas, ...planCounts(service, replicas, current), unmet };
 }
 
 /** Per window: the replicas the SLO needs (capped at max), those it needs when a change lands there (max + 1: none may), and the windows even max misses. */
@@ -95,12 +94,13 @@ export function windowNeeds(service: ReplicaService, loads: number[], changeLoad
   return { need, needMoving, unmet };
 }
 
-/** Replica-minutes and scaling events of a sequence of per-window counts. */
-export function planCounts(service: ReplicaService, replicas: number[], current?: number): { replicaMinutes: number; scalingEvents: number } {
+/** Replica-minutes and scaling events of a sequence of per-window counts, and what they cost. */
+export function planCounts(service: ReplicaService, replicas: number[], current?: number): { replicaMinutes: number; scalingEvents: number; cost: number } {
   let events = 0;
   replicas.forEach((r, t) => {
     const before = t === 0 ? current : replicas[t - 1];
     if (before !== undefined && before !== r) events++;
   });
-  return { replicaMinutes: replicas.reduce((a, r) => a + r, 0) * service.windowMin, scalingEvents: events };
+  const replicaMinutes = replicas.reduce((a, r) => a + r, 0) * service.windowMin;
+  return { replicaMinutes, scalingEvents: events, cost: replicaMinutes * service.replicaCostPerMin + events * service.scalingEventCost };
 }

@@ -3,7 +3,7 @@ import { InputError } from '../input-error.js';
 import { ReplicaSolver } from '../wasm/replica-solver.js';
 import type { SearchOptions, SearchOutcome } from '../wasm/search.js';
 import type { ReplicaService } from './model.js';
-import { planCounts, planForNeeds, planReplicas, windowNeeds } from './plan.js';
+import { planCounts, planForNeeds, windowNeeds, type WindowNeeds } from './plan.js';
 import { replicaServiceOrDefault } from './validate.js';
 
 /** One service of a shared cluster: its model, the loads to plan for, and what a replica takes of the cluster. */
@@ -91,10 +91,10 @@ export function sharedRequestOf(raw: unknown): SharedReplicaRequest {
 }
 
 /** Each service's SLO needs per window, with the first window's change need capped at max as the single-service planner does. */
-function needsOf(s: SharedService): { need: number[]; needMoving: number[] } {
-  const { need, needMoving } = windowNeeds(s.service, s.windowLoads, s.changeLoads ?? s.windowLoads);
-  if (s.current !== undefined) needMoving[0] = Math.min(needMoving[0], s.service.maxReplicas);
-  return { need, needMoving };
+function needsOf(s: SharedService): WindowNeeds {
+  const needs = windowNeeds(s.service, s.windowLoads, s.changeLoads ?? s.windowLoads);
+  if (s.current !== undefined) needs.needMoving[0] = Math.min(needs.needMoving[0], s.service.maxReplicas);
+  return needs;
 }
 
 /** Measures a shared plan (replicas per service, then per window) from the services' models: an evaluator independent of the wasm search. */
@@ -111,9 +111,7 @@ export function evaluateSharedPlan(request: SharedReplicaRequest, replicas: numb
       const changed = before !== undefined && before !== r;
       if (r < need[t] || (changed && r < needMoving[t])) shortWindows.push(t);
     });
-    const counts = planCounts(s.service, plan, s.current);
-    const cost = counts.replicaMinutes * s.service.replicaCostPerMin + counts.scalingEvents * s.service.scalingEventCost;
-    return { name: s.service.name, replicas: plan, cost, ...counts, shortWindows };
+    return { name: s.service.name, replicas: plan, ...planCounts(s.service, plan, s.current), shortWindows };
   });
   // a relative slack: capacity units are sums of floats
   const overCapacity = used.flatMap((u, t) => (u > request.capacity * (1 + 1e-12) ? [t] : []));
@@ -125,12 +123,12 @@ export function evaluateSharedPlan(request: SharedReplicaRequest, replicas: numb
   };
 }
 
-/** The wasm input of a shared request, with each service's own least-cost plan (the lower bound's parts, and the search's start). */
-export function encodeShared(request: SharedReplicaRequest): { ints: Int32Array; floats: Float64Array; services: number; windows: number; ownPlans: number[][]; lowerBound: number } {
+/** The wasm input of a shared request, with each service's needs and own least-cost plan (the plain bound's parts, and the search's start). */
+export function encodeShared(request: SharedReplicaRequest): { ints: Int32Array; floats: Float64Array; services: number; windows: number; needs: WindowNeeds[]; ownPlans: number[][]; lowerBound: number } {
   const S = request.services.length;
   const T = request.services[0].windowLoads.length;
-  const own = request.services.map((s) => planReplicas(s.service, s.windowLoads, s.current, s.changeLoads ?? s.windowLoads));
   const needs = request.services.map(needsOf);
+  const own = request.services.map((s, k) => planForNeeds(s.service, needs[k], s.current));
   const ints: number[] = [];
   const floats: number[] = [];
   const i32 = (xs: number[]) => { ints.push(xs.length, ...xs); };
@@ -148,7 +146,7 @@ export function encodeShared(request: SharedReplicaRequest): { ints: Int32Array;
   f64(each((s) => s.capacityPerReplica));
   f64([request.capacity]);
   return {
-    ints: Int32Array.from(ints), floats: Float64Array.from(floats), services: S, windows: T,
+    ints: Int32Array.from(ints), floats: Float64Array.from(floats), services: S, windows: T, needs,
     ownPlans: own.map((p) => p.replicas), lowerBound: own.reduce((a, p) => a + p.cost, 0),
   };
 }
@@ -166,7 +164,7 @@ export function planSharedReplicas(request: SharedReplicaRequest, options: Searc
   const replicas = request.services.map((_, k) => Array.from(found.replicas.subarray(k * T, (k + 1) * T)));
   const search = { stats: found.stats, iterations: found.iterations, elapsedMs: found.elapsedMs, stopReason: found.stopReason };
   const figures = evaluateSharedPlan(request, replicas);
-  const lowerBound = lagrangianBound(request, figures.feasible ? figures.cost : 1.01 * encoded.lowerBound);
+  const lowerBound = lagrangianBound(request, figures.feasible ? figures.cost : 1.01 * encoded.lowerBound, encoded.needs);
   return { ...figures, lowerBound: Math.max(lowerBound, encoded.lowerBound), ownPlansCost: encoded.lowerBound, search };
 }
 
@@ -188,12 +186,12 @@ export function runSharedReplicaTask(task: SharedReplicaTask): SharedReplicaPlan
  * A lower bound on any plan within capacity, tighter than the own plans added up: capacity priced
  * per window (a Lagrangian relaxation, each service then planned alone by its exact program at those
  * prices), the prices moved by subgradient steps toward `upperBound` (a known plan's cost).
- * Every price vector gives a valid bound; the best one seen is returned.
+ * Every price vector gives a valid bound; the best one seen is returned. `needs`: the services'
+ * needs when worked out already.
  */
-export function lagrangianBound(request: SharedReplicaRequest, upperBound: number, rounds = 200): number {
+export function lagrangianBound(request: SharedReplicaRequest, upperBound: number, needs = request.services.map(needsOf), rounds = 200): number {
   const { services, capacity } = request;
   const T = services[0].windowLoads.length;
-  const needs = services.map((s) => windowNeeds(s.service, s.windowLoads, s.changeLoads ?? s.windowLoads));
   const prices = new Array<number>(T).fill(0);
   let best = -Infinity;
   let theta = 2;
