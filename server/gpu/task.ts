@@ -1,6 +1,7 @@
 import type { GpuSimulationInput, GpuSimulationSummary } from './service.js';
 import { decideGpu, simulateGpu, type GpuDecisionResult } from './service.js';
 import type { Snapshot } from './simulate.js';
+import { stopCheck } from '../stop-flag.js';
 
 /** A replay in a form that crosses to a worker thread, with a shared stop flag. */
 export interface GpuSimulationTask {
@@ -24,11 +25,10 @@ export interface GpuProgress {
 
 /** Runs a replay on this thread, reporting progress at most every `everyMs`. */
 export function runGpuSimulation(task: GpuSimulationTask, onProgress: (p: GpuProgress) => void, everyMs = 200): GpuSimulationSummary {
-  const flag = new Int32Array(task.stop);
   const started = performance.now();
   let last = -Infinity;
   return simulateGpu(task.input, {
-    shouldStop: () => Atomics.load(flag, 0) !== 0,
+    shouldStop: stopCheck(task.stop),
     onDecision: ({ decisions, timeS }) => {
       const now = performance.now();
       if (now - last < everyMs) return;
@@ -40,6 +40,5 @@ export function runGpuSimulation(task: GpuSimulationTask, onProgress: (p: GpuPro
 
 /** Runs one decision on this thread. */
 export function runGpuDecision(task: GpuDecisionTask): GpuDecisionResult {
-  const flag = new Int32Array(task.stop);
-  return decideGpu(task.snapshot, { ...task.options, shouldStop: () => Atomics.load(flag, 0) !== 0 });
+  return decideGpu(task.snapshot, { ...task.options, shouldStop: stopCheck(task.stop) });
 }

@@ -4,7 +4,7 @@ import { HealthImplementation } from 'grpc-health-check';
 import { checkGpuOptions } from '../gpu/service.js';
 import { InputError } from '../input-error.js';
 import { evaluateDecision, NoSolutionError, solvePlacement, type PlacementProgress, type SolvePlacementInput } from '../placement/service.js';
-import { newStopFlag, requestStop } from '../placement/search-task.js';
+import { newStopFlag, requestStop, stopRequested } from '../stop-flag.js';
 import { WorkerPool, type SearchRunner } from '../pool.js';
 import { StoppedError } from '../stopped-error.js';
 import { loadContract, optimizerService } from './contract.js';
@@ -64,7 +64,7 @@ export async function startServer(address = DEFAULT_ADDRESS, runner: SearchRunne
         return await work(stop);
       } catch (err) {
         // the worker's error loses its class on the way back; the flag says why it ended
-        if (Atomics.load(new Int32Array(stop), 0) !== 0) throw new StoppedError(`the ${what} was stopped: call cancelled or server shutting down`);
+        if (stopRequested(stop)) throw new StoppedError(`the ${what} was stopped: call cancelled or server shutting down`);
         throw err;
       }
     });

@@ -9,7 +9,8 @@ import { decodeDecision, encodePlacement } from './encode.js';
 import { evaluatePlacement, type PlacementEvaluation } from './evaluate.js';
 import type { PlacementDecision, PlacementSystem, Profile } from './model.js';
 import { indexProblem, type IndexedProblem } from './problem.js';
-import { newStopFlag, type SearchTask } from './search-task.js';
+import { newStopFlag, stopRequested } from '../stop-flag.js';
+import type { SearchTask } from './search-task.js';
 
 export const DEFAULT_SECONDS = 2;
 
@@ -146,7 +147,7 @@ async function solveExactly(input: SolvePlacementInput, pb: IndexedProblem, runn
   const warmSeconds = Math.min(1, input.seconds / 10);
   const warmStart: SearchTask = { encoded: encodePlacement(pb), options: { method: 'auto', seed: input.seed, seconds: warmSeconds }, stop };
   const result = await runner.runExact({ problem: pb, seconds: input.seconds, stop, warmStart });
-  const stopped = Atomics.load(new Int32Array(stop), 0) !== 0;
+  const stopped = stopRequested(stop);
   if (!result.decision) {
     throw new NoSolutionError(result.proven
       ? `no feasible placement exists (proven by ${result.method})`

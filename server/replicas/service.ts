@@ -1,5 +1,6 @@
 import { list, nonNegative, object } from '../fields.js';
 import { InputError } from '../input-error.js';
+import { stopCheck } from '../stop-flag.js';
 import { LstmForecaster } from '../models/lstm-forecast.js';
 import { ORACLE, seasonalNaive, type Forecaster } from './forecast.js';
 import type { ReplicaService } from './model.js';
@@ -103,6 +104,5 @@ export interface ReplicaSimulationTask {
 
 /** Runs a replay task on this thread. */
 export function runReplicaSimulation(task: ReplicaSimulationTask, onProgress: (p: ReplicaProgress) => void): Promise<ReplicaSimulationSummary> {
-  const flag = new Int32Array(task.stop);
-  return simulateReplicaTrace(task.input, { shouldStop: () => Atomics.load(flag, 0) !== 0, onProgress });
+  return simulateReplicaTrace(task.input, { shouldStop: stopCheck(task.stop), onProgress });
 }

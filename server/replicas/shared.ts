@@ -1,5 +1,6 @@
 import { list, nonNegative, object, positive, within } from '../fields.js';
 import { InputError } from '../input-error.js';
+import { stopCheck } from '../stop-flag.js';
 import { ReplicaSolver } from '../wasm/replica-solver.js';
 import type { SearchOptions, SearchOutcome } from '../wasm/search.js';
 import type { ReplicaService } from './model.js';
@@ -178,8 +179,7 @@ export interface SharedReplicaTask {
 
 /** Runs a shared plan on this thread. */
 export function runSharedReplicaTask(task: SharedReplicaTask): SharedReplicaPlan {
-  const flag = new Int32Array(task.stop);
-  return planSharedReplicas(task.request, task.options, () => Atomics.load(flag, 0) !== 0);
+  return planSharedReplicas(task.request, task.options, stopCheck(task.stop));
 }
 
 /**

@@ -1,6 +1,7 @@
 import { decodeDecision } from '../encode.js';
 import type { IndexedProblem } from '../problem.js';
 import { runSearch, type SearchTask } from '../search-task.js';
+import { stopCheck } from '../../stop-flag.js';
 import { enumeratePlacement } from './enumerate.js';
 import { loadGlpk } from './glpk.js';
 import { milpCoverageGap, solveMilp } from './milp.js';
@@ -18,8 +19,7 @@ export interface ExactTask {
 
 /** Solves to proven optimality: the MILP where it covers the instance and glpk.js is installed, else enumeration. */
 export async function runExact(task: ExactTask): Promise<ExactResult> {
-  const flag = new Int32Array(task.stop);
-  const opts = { seconds: task.seconds, shouldStop: () => Atomics.load(flag, 0) !== 0 };
+  const opts = { seconds: task.seconds, shouldStop: stopCheck(task.stop) };
   const glpk = milpCoverageGap(task.problem) === null ? await loadGlpk() : null;
   if (glpk) return solveMilp(task.problem, glpk, opts);
   if (!task.warmStart) return enumeratePlacement(task.problem, opts);
