@@ -56,6 +56,7 @@ describe('replica counts over gRPC and the CLI', () => {
     await bad({ windowLoads: [3], currentReplicas: 41 }, 'current_replicas', 'at most max_replicas 40');
     await bad({ windowLoads: [3], service: { ...nasaService, maxReplicas: 0 } }, 'max_replicas', 'max_replicas = 0');
     await bad({ windowLoads: [3], service: { ...nasaService, serviceRatePerS: 0 } }, 'latency_table', 'give either a latency table or a service rate');
+    await bad({ windowLoads: [3], service: { ...nasaService, violationCostPerMin: -0.5 } }, 'violation_cost_per_min', 'violation_cost_per_min = -0.5');
   });
 
   it('SimulateReplicas streams progress and answers what the same replay in process gives', async () => {

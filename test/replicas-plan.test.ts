@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { erlangC, latencyMs, mmcPercentileMs, replicasNeeded } from '../server/replicas/latency.js';
 import { STREAMING_STORE, type ReplicaService } from '../server/replicas/model.js';
-import { planCounts, planReplicas } from '../server/replicas/plan.js';
+import { ForecastMisses, shareAbove } from '../server/replicas/forecast-misses.js';
+import { planCounts, planReplicas, type ExtraCosts } from '../server/replicas/plan.js';
 
 describe('replica latency models', () => {
   it('M/M/c: Erlang C and the sojourn-time percentile agree with closed forms', () => {
@@ -25,11 +26,33 @@ describe('replica latency models', () => {
   });
 });
 
+describe('forecast misses (what loads followed forecasts like this one)', () => {
+  const misses = new ForecastMisses(2);
+  misses.record(0, 0, [0, 0, 1]);
+  misses.record(10, 8, [9, 12, 11]);
+  misses.record(30, 25, [28, 33, 30]);
+  misses.record(32, 31, [31, 30, 35]);
+
+  it('around a forecast: the closest forecasts\' windows, moved by the difference, sorted', () => {
+    // forecasts 30 and 32 are closest to 31: their loads +1 and -1
+    expect(misses.around(31)).toEqual([29, 29, 30, 31, 34, 34]);
+    expect(misses.around(1)).toEqual([0, 1, 1, 2, 2, 3]);
+  });
+
+  it('the window about to start: closest last load and rise, moved by the last load\'s difference; loads stay >= 0', () => {
+    // last 26 rising to 30: the window seen from 25 rising by 5 first, then the one from 31 rising by 1
+    expect(misses.next(30, 26)).toEqual([25, 26, 29, 30, 31, 34]);
+    expect(misses.next(0, 0)).toEqual([0, 0, 1, 1, 3, 4]);
+    expect(shareAbove(misses.next(30, 26), 30)).toBeCloseTo(2 / 6, 12);
+    expect(shareAbove([], 1)).toBe(0);
+  });
+});
+
 describe('replica planner (dynamic program)', () => {
   const service = (over: Partial<ReplicaService>): ReplicaService => ({ ...STREAMING_STORE, maxReplicas: 5, windowMin: 10, disturbance: { meanMs: 0, sdMs: 0 }, ...over });
 
   /** Every sequence of counts, feasible ones priced: the bound held, and after a change the tolerance with the disturbance (mean + 2 sd) on top at the change's load. */
-  function bruteForce(s: ReplicaService, loads: number[], current?: number, changeLoads = loads): number {
+  function bruteForce(s: ReplicaService, loads: number[], current?: number, changeLoads = loads, extra: ExtraCosts = {}): number {
     const shaken = s.slo.boundMs * (1 + s.slo.tolerancePct / 100) - s.disturbance.meanMs - 2 * s.disturbance.sdMs;
     let best = Infinity;
     const R = s.maxReplicas;
@@ -37,7 +60,8 @@ describe('replica planner (dynamic program)', () => {
     const walk = (t: number) => {
       if (t === loads.length) {
         const { replicaMinutes, scalingEvents } = planCounts(s, seq, current);
-        best = Math.min(best, replicaMinutes * s.replicaCostPerMin + scalingEvents * s.scalingEventCost);
+        const priced = seq.reduce((a, r, k) => a + (extra.hold?.(k, r) ?? 0) + (r !== (k === 0 ? current ?? r : seq[k - 1]) ? extra.move?.(k, r) ?? 0 : 0), 0);
+        best = Math.min(best, replicaMinutes * s.replicaCostPerMin + scalingEvents * s.scalingEventCost + priced);
         return;
       }
       const before = t === 0 ? current : seq[t - 1];
@@ -74,6 +98,21 @@ describe('replica planner (dynamic program)', () => {
     const shaky = service({ scalingEventCost: 0.01, disturbance: { meanMs: 8, sdMs: 3 } });
     const rising = planReplicas(shaky, [5, 5, 30], 1);
     expect(rising.replicas[2]).toBe(rising.replicas[1]);
+  });
+
+  it('with costs per window and count and per change (priced misses) it still equals brute force', () => {
+    let x = 11;
+    const rand = () => ((x = (Math.imul(x, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    for (let k = 0; k < 200; k++) {
+      const s = service({ scalingEventCost: [0, 0.05, 0.3][k % 3] });
+      const T = 1 + Math.floor(rand() * 5);
+      const table = Array.from({ length: 2 * T * 6 }, () => rand() * 0.5);
+      const extra: ExtraCosts = { hold: (t, r) => table[t * 6 + r], move: (t, r) => table[(T + t) * 6 + r] };
+      const current = k % 3 === 0 ? undefined : 1 + Math.floor(rand() * 5);
+      const plan = planReplicas(s, new Array<number>(T).fill(0), current, undefined, extra);
+      const priced = plan.replicas.reduce((a, r, t) => a + extra.hold!(t, r) + (r !== (t === 0 ? current ?? r : plan.replicas[t - 1]) ? extra.move!(t, r) : 0), 0);
+      expect(plan.cost + priced, `case ${k}`).toBeCloseTo(bruteForce(s, new Array<number>(T).fill(0), current, undefined, extra), 9);
+    }
   });
 
   it('a costly event holds the count through a dip; a free one follows the load; too much load is reported', () => {

@@ -60,6 +60,14 @@ describe('replica simulator, by hand', () => {
     expect(oracle.violationRate).toBe(0);
     const planner = simulateReplicas(STREAMING_STORE, trace.loads, replicaPolicy('planner', STREAMING_STORE, seasonalNaive(), ORACLE), week, 2 * week);
     planner.series.forEach((s, i) => { if (i > 0 && s.minute % STREAMING_STORE.windowMin !== 0) expect(s.replicas).toBe(planner.series[i - 1].replicas); });
+    // the bundled store prices its misses: the priced planner pays less in all than the quantile planner on the same forecast
+    const price = STREAMING_STORE.violationCostPerMin!;
+    const misses = (r: typeof planner) => Math.round(r.violationRate * r.minutes);
+    expect(planner.cost).toBeCloseTo(planner.instanceMinutes * STREAMING_STORE.replicaCostPerMin + planner.scalingEvents * STREAMING_STORE.scalingEventCost + misses(planner) * price, 9);
+    const hard: ReplicaService = { ...STREAMING_STORE, violationCostPerMin: undefined };
+    const quantile = simulateReplicas(hard, trace.loads, replicaPolicy('planner', hard, seasonalNaive(), ORACLE), week, 2 * week);
+    expect(planner.cost).toBeLessThan(quantile.cost + misses(quantile) * price);
+    expect(planner.scalingEvents).toBeLessThan(quantile.scalingEvents);
   });
 
   it('copt simulate replicas prints the figures; bad input names the flag or the line', () => {

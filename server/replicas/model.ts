@@ -27,6 +27,16 @@ export interface ReplicaService {
   windowMin: number;
   /** extra latency of the requests a scaling event moves between replicas, normally distributed */
   disturbance: { meanMs: number; sdMs: number };
+  /**
+   * What a minute above the SLO's tolerance limit costs. Given, the planner weighs the minutes it
+   * expects to miss against replicas and events; absent, it holds the SLO on a forecast quantile.
+   */
+  violationCostPerMin?: number;
+}
+
+/** The latency above which a minute violates the SLO: the bound plus its tolerance. */
+export function sloLimitMs(service: ReplicaService): number {
+  return service.slo.boundMs * (1 + service.slo.tolerancePct / 100);
 }
 
 /**
@@ -34,7 +44,7 @@ export interface ReplicaService {
  * below 20 ms with a 10% tolerance. The latency table is illustrative (a store that saturates past
  * about ten streams per replica), not a measurement; so is the disturbance of a scaling event (3 ms
  * mean, 1 ms sd: with 8 ms, more than the 2-ms tolerance band, a change could hold the SLO only on
- * about three times the replicas).
+ * about three times the replicas). A minute out of the SLO costs as much as ten replica-minutes.
  */
 export const STREAMING_STORE: ReplicaService = {
   name: 'streaming-store',
@@ -50,4 +60,5 @@ export const STREAMING_STORE: ReplicaService = {
   maxReplicas: 40,
   windowMin: 15,
   disturbance: { meanMs: 3, sdMs: 1 },
+  violationCostPerMin: 0.1,
 };

@@ -1,5 +1,5 @@
 import { replicasNeeded } from './latency.js';
-import type { ReplicaService } from './model.js';
+import { sloLimitMs, type ReplicaService } from './model.js';
 
 export interface ReplicaPlan {
   /** replicas per window */
@@ -19,16 +19,16 @@ export interface ReplicaPlan {
  * window, when given). A window that starts with a change must hold the SLO's tolerance limit in its
  * first minute (at `changeLoads`, the window's load unless given) with the disturbance on top (its
  * mean plus two standard deviations). An exact dynamic program over (window, replicas) in
- * O(windows x replicas). `pricePerReplica`, when given, adds a price per replica in each window to
- * the cost the program minimizes (a shared cluster's capacity prices); the plan's reported cost is
- * still its replica and event cost.
+ * O(windows x replicas). `extra` costs, when given, join the cost the program minimizes (a shared
+ * cluster's capacity prices, expected SLO misses); the plan's reported cost is still its replica and
+ * event cost.
  */
-export function planReplicas(service: ReplicaService, loads: number[], current?: number, changeLoads = loads, pricePerReplica?: number[]): ReplicaPlan {
-  return planForNeeds(service, windowNeeds(service, loads, changeLoads), current, pricePerReplica);
+export function planReplicas(service: ReplicaService, loads: number[], current?: number, changeLoads = loads, extra?: ExtraCosts): ReplicaPlan {
+  return planForNeeds(service, windowNeeds(service, loads, changeLoads), current, extra);
 }
 
 /** The dynamic program of planReplicas on needs worked out already (planning again at other prices skips the latency model). */
-export function planForNeeds(service: ReplicaService, needs: WindowNeeds, current?: number, pricePerReplica?: number[]): ReplicaPlan {
+export function planForNeeds(service: ReplicaService, needs: WindowNeeds, current?: number, extra: ExtraCosts = {}): ReplicaPlan {
   const R = service.maxReplicas;
   const perWindow = service.replicaCostPerMin * service.windowMin;
   const { need, needMoving, unmet } = needs;
@@ -46,18 +46,19 @@ export function planForNeeds(service: ReplicaService, needs: WindowNeeds, curren
     if (t > 0) {
       for (let r = 0; r <= R; r++) if (prev[r] < bestPrev) { bestPrev = prev[r]; argPrev = r; }
     }
-    const unit = perWindow + (pricePerReplica ? pricePerReplica[t] : 0);
     for (let r = need[t]; r <= R; r++) {
+      const own = r * perWindow + (extra.hold ? extra.hold(t, r) : 0);
+      const event = service.scalingEventCost + (extra.move ? extra.move(t, r) : 0);
       if (t === 0) {
         const moving = current !== undefined && r !== current;
         if (moving && r < Math.min(R, needMoving[t])) continue;
-        cost[r] = r * unit + (moving ? service.scalingEventCost : 0);
+        cost[r] = own + (moving ? event : 0);
       } else {
         const stay = prev[r];
-        const move = r >= needMoving[t] ? bestPrev + service.scalingEventCost : Infinity;
+        const move = r >= needMoving[t] ? bestPrev + event : Infinity;
         // ties keep the count: fewer events for the same cost
         if (stay <= move) { cost[r] = stay; from[t * W + r] = r; } else { cost[r] = move; from[t * W + r] = argPrev; }
-        cost[r] += r * unit;
+        cost[r] += own;
       }
     }
     [prev, cost] = [cost, prev];
@@ -70,6 +71,12 @@ export function planForNeeds(service: ReplicaService, needs: WindowNeeds, curren
     r = from[t * W + r];
   }
   return { replicas, ...planCounts(service, replicas, current), unmet };
+}
+
+/** Costs on top of replicas and events: `hold` in window t with r replicas (a shared cluster's capacity price, expected SLO misses), `move` when a change to r lands in window t. */
+export interface ExtraCosts {
+  hold?: (t: number, r: number) => number;
+  move?: (t: number, r: number) => number;
 }
 
 /** Per window: the replicas the SLO needs (capped at max), those it needs when a change lands there (max + 1: none may), and the windows even max misses. */
@@ -88,7 +95,7 @@ export function windowNeeds(service: ReplicaService, loads: number[], changeLoad
     if (r > R) unmet.push(t);
     return Math.min(r, R);
   });
-  const shaken = service.slo.boundMs * (1 + service.slo.tolerancePct / 100) - service.disturbance.meanMs - 2 * service.disturbance.sdMs;
+  const shaken = sloLimitMs(service) - service.disturbance.meanMs - 2 * service.disturbance.sdMs;
   // above R: no change may land in that window (the first window excepted: it must start somewhere)
   const needMoving = changeLoads.map((load, t) => Math.max(need[t], shaken > 0 ? replicasNeeded(service, load, shaken) : R + 1));
   return { need, needMoving, unmet };

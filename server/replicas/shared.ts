@@ -201,7 +201,7 @@ export function lagrangianBound(request: SharedReplicaRequest, upperBound: numbe
     let value = -prices.reduce((a, p) => a + p * capacity, 0);
     for (const [k, s] of services.entries()) {
       const perReplica = prices.map((p) => p * s.capacityPerReplica);
-      const plan = planForNeeds(s.service, needs[k], s.current, perReplica);
+      const plan = planForNeeds(s.service, needs[k], s.current, { hold: (t, r) => r * perReplica[t] });
       value += plan.cost + plan.replicas.reduce((a, r, t) => a + r * perReplica[t], 0);
       plan.replicas.forEach((r, t) => { used[t] += r * s.capacityPerReplica; });
     }

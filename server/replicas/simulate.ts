@@ -1,6 +1,6 @@
 import { random } from '../../instances/random.js';
 import { latencyMs } from './latency.js';
-import type { ReplicaService } from './model.js';
+import { sloLimitMs, type ReplicaService } from './model.js';
 import type { ReplicaPolicy } from './policies.js';
 import { StoppedError } from '../stopped-error.js';
 
@@ -22,7 +22,7 @@ export interface ReplicaSimulation {
   p99Ms: number | null;
   scalingEvents: number;
   instanceMinutes: number;
-  /** instance-minutes x cost per minute + events x event cost */
+  /** instance-minutes x cost per minute + events x event cost + violating minutes x violation cost */
   cost: number;
   series: ReplicaMinute[];
 }
@@ -43,7 +43,7 @@ export interface SimulationHooks {
 export function simulateReplicas(service: ReplicaService, loads: number[], policy: ReplicaPolicy, start: number, end: number, seed = 1, hooks: SimulationHooks = {}): ReplicaSimulation {
   const rng = random(seed);
   const tail = 1 - service.slo.percentile / 100;
-  const limit = service.slo.boundMs * (1 + service.slo.tolerancePct / 100);
+  const limit = sloLimitMs(service);
   let replicas = policy.initial(loads, start);
   let events = 0;
   const series: ReplicaMinute[] = [];
@@ -67,11 +67,12 @@ export function simulateReplicas(service: ReplicaService, loads: number[], polic
     return Number.isFinite(v) ? v : null;
   };
   const instanceMinutes = series.reduce((a, s) => a + s.replicas, 0);
+  const violations = series.filter((s) => s.violated).length;
   return {
     policy: policy.name, minutes: series.length,
-    violationRate: series.filter((s) => s.violated).length / series.length,
+    violationRate: violations / series.length,
     p95Ms: pct(0.95), p99Ms: pct(0.99), scalingEvents: events, instanceMinutes,
-    cost: instanceMinutes * service.replicaCostPerMin + events * service.scalingEventCost,
+    cost: instanceMinutes * service.replicaCostPerMin + events * service.scalingEventCost + violations * (service.violationCostPerMin ?? 0),
     series,
   };
 }

@@ -27,6 +27,7 @@ export function validateReplicaService(raw: unknown): ReplicaService {
   if (maxReplicas < minReplicas) throw new InputError('max_replicas', maxReplicas, `must be >= min_replicas ${minReplicas}`);
   if (maxReplicas > 10000) throw new InputError('max_replicas', maxReplicas, 'must be <= 10000');
   const d = object(s.disturbance ?? { meanMs: 0, sdMs: 0 }, 'disturbance');
+  const violationCost = nonNegative(s.violationCostPerMin ?? 0, 'violation_cost_per_min');
   return {
     name: s.name === undefined ? '' : str(s.name, 'name'),
     ...(table.length > 0 ? { latencyTable: table } : { serviceRatePerS: positive(s.serviceRatePerS, 'service_rate_per_s') }),
@@ -36,6 +37,7 @@ export function validateReplicaService(raw: unknown): ReplicaService {
     minReplicas, maxReplicas,
     windowMin: whole(s.windowMin ?? 15, 'window_min', 1),
     disturbance: { meanMs: nonNegative(d.meanMs ?? 0, 'disturbance.mean_ms'), sdMs: nonNegative(d.sdMs ?? 0, 'disturbance.sd_ms') },
+    ...(violationCost > 0 ? { violationCostPerMin: violationCost } : {}),
   };
 }
 
