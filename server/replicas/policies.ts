@@ -122,6 +122,7 @@ function pricedPlannerDecisions(service: ReplicaService, forecaster: Forecaster,
   const W = service.windowMin;
   const limit = sloLimitMs(service);
   const carried = Array.from({ length: service.maxReplicas + 1 }, (_, r) => loadWithin(service, r, limit));
+  const changeMiss = disturbedMisses(service, limit);
   const misses = new ForecastMisses();
   const pending: { at: number; forecast: number; last: number }[] = [];
   return {
@@ -140,7 +141,7 @@ function pricedPlannerDecisions(service: ReplicaService, forecaster: Forecaster,
       // a change meets its window's first minute: the last load for the window about to start, else a spread of the window's plausible loads
       const starts = futures.map((xs, t) => (t === 0 ? [last] : xs.filter((_, i) => i % W === 0)));
       const hold = (t: number, k: number) => price * W * shareAbove(futures[t], carried[k]);
-      const move = (t: number, k: number) => (price * starts[t].reduce((a, l) => a + disturbedMiss(service, l, k, limit), 0)) / starts[t].length;
+      const move = (t: number, k: number) => (price * starts[t].reduce((a, l) => a + changeMiss(l, k), 0)) / starts[t].length;
       const least = peaks.map(() => service.minReplicas);
       return planForNeeds(service, { need: least, needMoving: least, unmet: [] }, r, { hold, move }).replicas[0];
     },
@@ -168,11 +169,32 @@ function loadWithin(service: ReplicaService, r: number, limitMs: number): number
   return lo;
 }
 
-/** The chance that a scaling event's disturbance lifts the latency of r replicas at `load` above the limit. */
-function disturbedMiss(service: ReplicaService, load: number, r: number, limitMs: number): number {
-  const room = limitMs - latencyMs(service, load, r) - service.disturbance.meanMs;
-  if (service.disturbance.sdMs === 0) return room < 0 ? 1 : 0;
-  return 1 - normalCdf(room / service.disturbance.sdMs);
+/** Steps of the standard normal on which disturbedMisses tabulates loads. */
+const Z_GRID = Array.from({ length: 17 }, (_, j) => -4 + j / 2);
+
+/**
+ * The chance that a scaling event's disturbance lifts the latency of r replicas at a load above the
+ * limit. Tabulated once per count: the load at which the room left under the limit is the mean plus
+ * z standard deviations, for z on a grid, interpolated between (the M/M/c latency costs a bisection
+ * per call, too many for every change the planner weighs).
+ */
+function disturbedMisses(service: ReplicaService, limitMs: number): (load: number, r: number) => number {
+  const { meanMs, sdMs } = service.disturbance;
+  if (sdMs === 0) {
+    const edge = Array.from({ length: service.maxReplicas + 1 }, (_, r) => loadWithin(service, r, limitMs - meanMs));
+    return (load, r) => (load > edge[r] ? 1 : 0);
+  }
+  // loads[r][j]: the most load at which the room is at least mean + z_j sd; falls as j grows
+  const loads = Array.from({ length: service.maxReplicas + 1 }, (_, r) => Z_GRID.map((z) => loadWithin(service, r, limitMs - meanMs - z * sdMs)));
+  return (load, r) => {
+    const at = loads[r];
+    if (load <= at[at.length - 1]) return 1 - normalCdf(Z_GRID[Z_GRID.length - 1]);
+    if (load > at[0]) return 1 - normalCdf(Z_GRID[0]);
+    let j = 0;
+    while (load <= at[j + 1]) j++;
+    const z = Z_GRID[j] + ((at[j] - load) / Math.max(1e-12, at[j] - at[j + 1])) * (Z_GRID[j + 1] - Z_GRID[j]);
+    return 1 - normalCdf(z);
+  };
 }
 
 /** The standard normal distribution function (Abramowitz and Stegun 7.1.26 for erf, error below 1.5e-7). */
