@@ -68,6 +68,7 @@ describe('replica counts over gRPC and the CLI', () => {
     const want = simulateReplicas(STREAMING_STORE, loads, replicaPolicy('planner', STREAMING_STORE, seasonalNaive(), ORACLE), 7 * DAY, 9 * DAY, 1);
     expect(result).toMatchObject({ policy: 'planner', forecaster: 'seasonal', minutes: 2 * DAY, scalingEvents: want.scalingEvents, instanceMinutes: want.instanceMinutes });
     expect(result!.violationRate).toBeCloseTo(want.violationRate, 12);
+    expect(result!.cost).toBeCloseTo(want.cost, 9);
     expect(result!.series.map((m: Msg) => m.replicas)).toEqual(want.series.map((m) => m.replicas));
     const memory = await live.stream('SimulateReplicas', { loads, startMinute: 8 * DAY, policy: 'REPLICA_POLICY_MEMORY' });
     expect(memory.result).toMatchObject({ policy: 'memory', forecaster: 'none', minutes: DAY, series: [] });
