@@ -70,6 +70,17 @@ describe('replica counts over gRPC and the CLI', () => {
     expect(result!.violationRate).toBeCloseTo(want.violationRate, 12);
     expect(result!.cost).toBeCloseTo(want.cost, 9);
     expect(result!.series.map((m: Msg) => m.replicas)).toEqual(want.series.map((m) => m.replicas));
+    // the violation price crosses the wire; zero (the proto default) gets the quantile planner
+    const plans: number[][] = [];
+    for (const price of [0, 0.3]) {
+      const local: ReplicaService = { ...STREAMING_STORE, violationCostPerMin: price || undefined };
+      const got = await live.stream('SimulateReplicas', { loads, startMinute: 8 * DAY, policy: 'REPLICA_POLICY_PLANNER', service: { ...STREAMING_STORE, violationCostPerMin: price }, includeSeries: true });
+      const wantPriced = simulateReplicas(local, loads, replicaPolicy('planner', local, seasonalNaive(), ORACLE), 8 * DAY, 9 * DAY, 1);
+      expect(got.result!.series.map((m: Msg) => m.replicas)).toEqual(wantPriced.series.map((m) => m.replicas));
+      expect(got.result!.cost).toBeCloseTo(wantPriced.cost, 9);
+      plans.push(got.result!.series.map((m: Msg) => m.replicas));
+    }
+    expect(plans[1]).not.toEqual(plans[0]);
     const memory = await live.stream('SimulateReplicas', { loads, startMinute: 8 * DAY, policy: 'REPLICA_POLICY_MEMORY' });
     expect(memory.result).toMatchObject({ policy: 'memory', forecaster: 'none', minutes: DAY, series: [] });
   });
