@@ -37,6 +37,8 @@ const RUNS: { label: string; policy: PolicyName; forecaster: 'seasonal' | 'lstm'
 /** The policies replayed again on the weeks after the evaluated one, with the same trained LSTM. */
 const LATER = ['memory', 'planner (lstm)', 'oracle'];
 const LATER_WEEKS = 2;
+/** Violating-minute prices the LSTM planner is replayed at on the evaluated week: what an error budget costs in replicas and events. */
+const MISS_PRICES = [0.05, 0.1, 0.2, 0.5, 1];
 
 export function serviceFile(name: string): ReplicaService {
   return validateReplicaService(JSON.parse(readFileSync(join(projectRoot(), 'instances', 'replicas', name), 'utf8')));
@@ -68,8 +70,7 @@ export async function benchReplicas(argv: string[]): Promise<void> {
     const trainS = (performance.now() - t0) / 1000;
     console.log(`# ${setup.trace}: LSTM trained in ${trainS.toFixed(0)} s`);
     const forecasters: Record<string, Forecaster> = { seasonal: seasonalNaive(), lstm: lstm.forecaster(), none: seasonalNaive() };
-    const replay = (run: (typeof RUNS)[number], from: number, until: number) => {
-      const s = run.quantile ? { ...service, violationCostPerMin: undefined } : service;
+    const replay = (run: (typeof RUNS)[number], from: number, until: number, s = run.quantile ? { ...service, violationCostPerMin: undefined } : service) => {
       const t1 = performance.now();
       const r = simulateReplicas(s, loads, replicaPolicy(run.policy, s, forecasters[run.forecaster], ORACLE), from, until, seed);
       console.log(`${setup.trace} ${from / DAY}-${until / DAY} d ${run.label.padEnd(24)} violations ${(100 * r.violationRate).toFixed(2)}% p95 ${r.p95Ms?.toFixed(1) ?? 'overload'} p99 ${r.p99Ms?.toFixed(1) ?? 'overload'} events ${r.scalingEvents} instance-min ${r.instanceMinutes}`);
@@ -83,9 +84,14 @@ export async function benchReplicas(argv: string[]): Promise<void> {
         return r;
       }),
     }));
+    const planner = RUNS.find((run) => run.label === 'planner (lstm)')!;
+    const priced = MISS_PRICES.map((price) => {
+      const { series: _, ...r } = replay({ ...planner, label: `planner (lstm), miss ${price}` }, start, end, { ...service, violationCostPerMin: price });
+      return { ...r, price };
+    });
     const errors = forecastErrors(loads, start, lstm);
     results.push({ trace: setup.trace, service: service.name, violationCostPerMin: service.violationCostPerMin ?? null, trainMinutes: [from, start], evalMinutes: [start, end], lstmTrainS: trainS, forecastErrors: errors,
-      policies: runs.map(({ series: _, ...r }) => r), later });
+      policies: runs.map(({ series: _, ...r }) => r), later, priced });
     writeFileSync(`${out}-${setup.trace}.svg`, svg(setup.trace, runs.filter((r) => ['memory', 'planner (lstm)', 'oracle', 'hpa'].includes(r.label))));
   }
   writeFileSync(`${out}.json`, JSON.stringify({ date: new Date().toISOString(), node: process.version, seed, epochs: Number(values.epochs), results }, null, 1) + '\n');
@@ -175,6 +181,11 @@ function markdown(results: any[], seed: number): string {
       ...r.policies.map(row),
       '',
       ...r.later.flatMap((w: any) => [`Later week, minutes ${w.evalMinutes[0]}-${w.evalMinutes[1]} (same LSTM):`, '', ...head, ...w.policies.map(row), '']),
+      'The LSTM planner on the evaluated week at other prices of a violating minute (the cost column counts the misses at that price):',
+      '',
+      ...head,
+      ...r.priced.map(row),
+      '',
       `Forecast errors of 15-minute peaks over the ${r.forecastErrors.weeks} weeks after training (${r.forecastErrors.origins} hourly origins, closed loop; the 15-min row is the open-loop one-step error). Forecast minus truth: MAE, and p5 / p50 / p95.`,
       '',
       '| horizon | LSTM MAE | LSTM p5 / p50 / p95 | seasonal MAE | seasonal p5 / p50 / p95 | persistence MAE |',
