@@ -3,8 +3,13 @@ import { better, Problem } from "./problem";
 /** The best distinct solutions seen, kept in problem slots [first, first + capacity). */
 export class Elite {
   size: i32 = 0;
+  /** members entered so far; enteredAt[i]: the count when member i entered (which pairs path relinking walked already) */
+  entries: i32 = 0;
+  readonly enteredAt: StaticArray<i32>;
 
-  constructor(public pb: Problem, public first: i32, public capacity: i32) {}
+  constructor(public pb: Problem, public first: i32, public capacity: i32) {
+    this.enteredAt = new StaticArray<i32>(capacity);
+  }
 
   /**
    * Offers the current solution (saved to scratch slot first); it enters if the set has room or it
@@ -24,6 +29,7 @@ export class Elite {
     for (let i = 0; i < this.size; i++) if (pb.distance(scratch, this.first + i) == 0) return false;
     const target = this.size < this.capacity ? this.first + this.size++ : worst;
     pb.saveSlot(target);
+    this.enteredAt[target - this.first] = ++this.entries;
     return true;
   }
 

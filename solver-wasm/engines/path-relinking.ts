@@ -7,7 +7,8 @@ import { Search, SLOT_PATH, SLOT_SCRATCH, STAT_MOVES_EVALUATED, STAT_RELINK_ENTE
  * One round of path relinking over the elite set: between the best member and every other one,
  * walk forward (from the best toward the other), backward, or both (mixed), each step the best
  * move toward the guiding solution. The best intermediate point of a path is locally improved
- * and offered to the elite set. Returns how many paths improved the best solution.
+ * and offered to the elite set. A pair already walked in an earlier round is skipped: the walk
+ * would repeat step for step. Returns how many paths improved the best solution.
  */
 export function relinkElite(s: Search): i32 {
   const elite = s.elite;
@@ -16,9 +17,13 @@ export function relinkElite(s: Search): i32 {
   if (best < 0) return 0;
   let improved = 0;
   const direction = s.params.prDirection;
+  const walked = s.relinkedUpTo;
+  s.relinkedUpTo = elite.entries;
+  const bestNew = elite.enteredAt[best - elite.first] > walked;
   for (let i = 0; i < elite.size && !s.budget.exhausted(); i++) {
     const other = elite.first + i;
     if (other == best || pb.distance(best, other) < 2) continue;
+    if (!bestNew && elite.enteredAt[i] <= walked) continue;
     const forward = direction == PR_FORWARD || (direction != PR_BACKWARD && (i & 1) == 0);
     if (relink(s, forward ? best : other, forward ? other : best)) improved++;
   }

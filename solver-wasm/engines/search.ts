@@ -37,6 +37,8 @@ export class Search {
   readonly stats: StaticArray<f64> = new StaticArray<f64>(STAT_COUNT);
   /** tabu search's list (the step until which each attribute is tabu), allocated once: the runtime never frees */
   readonly tabuUntil: StaticArray<i32>;
+  /** the elite entries path relinking has walked pairs among (members entered later make new pairs) */
+  relinkedUpTo: i32 = 0;
 
   constructor(public pb: Problem, public params: SolveParams) {
     const budget = new Budget(params.maxIterations, params.maxMillis, params.reportEveryMs);
