@@ -51,6 +51,10 @@ describe('forecast misses (what loads followed forecasts like this one)', () => 
 describe('replica planner (dynamic program)', () => {
   const service = (over: Partial<ReplicaService>): ReplicaService => ({ ...STREAMING_STORE, maxReplicas: 5, windowMin: 10, disturbance: { meanMs: 0, sdMs: 0 }, ...over });
 
+  /** What `extra` charges a sequence of counts: hold in every window, move where the count changes. */
+  const extraOf = (extra: ExtraCosts, seq: number[], current?: number) =>
+    seq.reduce((a, r, t) => a + (extra.hold?.(t, r) ?? 0) + (r !== (t === 0 ? current ?? r : seq[t - 1]) ? extra.move?.(t, r) ?? 0 : 0), 0);
+
   /** Every sequence of counts, feasible ones priced: the bound held, and after a change the tolerance with the disturbance (mean + 2 sd) on top at the change's load. */
   function bruteForce(s: ReplicaService, loads: number[], current?: number, changeLoads = loads, extra: ExtraCosts = {}): number {
     const shaken = s.slo.boundMs * (1 + s.slo.tolerancePct / 100) - s.disturbance.meanMs - 2 * s.disturbance.sdMs;
@@ -60,8 +64,7 @@ describe('replica planner (dynamic program)', () => {
     const walk = (t: number) => {
       if (t === loads.length) {
         const { replicaMinutes, scalingEvents } = planCounts(s, seq, current);
-        const priced = seq.reduce((a, r, k) => a + (extra.hold?.(k, r) ?? 0) + (r !== (k === 0 ? current ?? r : seq[k - 1]) ? extra.move?.(k, r) ?? 0 : 0), 0);
-        best = Math.min(best, replicaMinutes * s.replicaCostPerMin + scalingEvents * s.scalingEventCost + priced);
+        best = Math.min(best, replicaMinutes * s.replicaCostPerMin + scalingEvents * s.scalingEventCost + extraOf(extra, seq, current));
         return;
       }
       const before = t === 0 ? current : seq[t - 1];
@@ -110,8 +113,7 @@ describe('replica planner (dynamic program)', () => {
       const extra: ExtraCosts = { hold: (t, r) => table[t * 6 + r], move: (t, r) => table[(T + t) * 6 + r] };
       const current = k % 3 === 0 ? undefined : 1 + Math.floor(rand() * 5);
       const plan = planReplicas(s, new Array<number>(T).fill(0), current, undefined, extra);
-      const priced = plan.replicas.reduce((a, r, t) => a + extra.hold!(t, r) + (r !== (t === 0 ? current ?? r : plan.replicas[t - 1]) ? extra.move!(t, r) : 0), 0);
-      expect(plan.cost + priced, `case ${k}`).toBeCloseTo(bruteForce(s, new Array<number>(T).fill(0), current, undefined, extra), 9);
+      expect(plan.cost + extraOf(extra, plan.replicas, current), `case ${k}`).toBeCloseTo(bruteForce(s, new Array<number>(T).fill(0), current, undefined, extra), 9);
     }
   });
 
