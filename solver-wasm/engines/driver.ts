@@ -45,8 +45,7 @@ export function solve(pb: Problem, params: SolveParams): Search {
           if (pb.listMoves() == 0) budget.reason = STOP_CONVERGED;
           else if (budget.tick()) break;
         }
-        s.count(STAT_RESTARTS);
-        s.kick(2 + s.rng.below(params.kickMoves - 1));
+        tabuRestart(s);
       }
     } else if (method == METHOD_SA) {
       pb.loadSlot(SLOT_BEST);
@@ -103,6 +102,17 @@ function restart(s: Search): void {
   localSearch(s, false);
   s.elite.offer(SLOT_SCRATCH);
   s.keepBest();
+}
+
+/**
+ * Where tabu search goes on after a stall: a kick of the best, or, every other time, a fresh
+ * construction (kicks alone cannot leave a basin the walks keep returning to).
+ */
+function tabuRestart(s: Search): void {
+  const restarts = <i32>s.stats[STAT_RESTARTS];
+  s.count(STAT_RESTARTS);
+  if (restarts % 2 == 1) s.pb.construct(s.rng);
+  else s.kick(2 + s.rng.below(s.params.kickMoves - 1));
 }
 
 /**
