@@ -6,20 +6,21 @@ import { ORACLE, seasonalNaive, type Forecaster } from '../server/replicas/forec
 import { STREAMING_STORE, type ReplicaService } from '../server/replicas/model.js';
 import { replicaPolicy, type PolicyName } from '../server/replicas/policies.js';
 import { simulateReplicas, type ReplicaSimulation } from '../server/replicas/simulate.js';
-import { parseTrace } from '../server/replicas/trace.js';
+import { parseTrace, weekMinute } from '../server/replicas/trace.js';
 import { validateReplicaService } from '../server/replicas/validate.js';
 import { projectRoot } from '../server/paths.js';
 
 const DAY = 1440;
 const STEP = 15;
 
-export interface Setup { trace: string; file: string; service: () => ReplicaService; fromDay: number }
+/** `start`: the time of the trace's first minute, where its time column holds no dates. */
+export interface Setup { trace: string; file: string; service: () => ReplicaService; fromDay: number; start?: string }
 
 export const SETUPS: Setup[] = [
   { trace: 'surgery', file: 'instances/traces/surgery/streams_per_minute.csv', service: () => STREAMING_STORE, fromDay: 0 },
   // the tournament weeks (from 11 June 1998), not the quiet weeks before it
   { trace: 'worldcup98', file: 'instances/traces/worldcup98/requests_per_minute.csv', service: () => serviceFile('worldcup-web.json'), fromDay: 42 },
-  { trace: 'nasa1995', file: 'instances/traces/nasa1995/requests_per_minute.csv', service: () => serviceFile('nasa-web.json'), fromDay: 0 },
+  { trace: 'nasa1995', file: 'instances/traces/nasa1995/requests_per_minute.csv', service: () => serviceFile('nasa-web.json'), fromDay: 0, start: '1995-07-01 00:00' },
 ];
 
 /** `quantile`: the planner with the service's violation price taken away (run only where the service has one). */
@@ -61,15 +62,16 @@ export async function benchReplicas(argv: string[]): Promise<void> {
   const results = [];
   for (const setup of SETUPS.filter((s) => values.traces!.split(',').includes(s.trace))) {
     const service = setup.service();
-    const { loads } = parseTrace(setup.file, readFileSync(join(root, setup.file), 'utf8'));
+    const { loads, firstWeekMinute: dated } = parseTrace(setup.file, readFileSync(join(root, setup.file), 'utf8'));
+    const firstWeekMinute = (setup.start ? weekMinute(setup.start) : dated) ?? 0;
     const from = setup.fromDay * DAY;
     const start = from + 7 * DAY;
     const end = start + 7 * DAY;
     const t0 = performance.now();
-    const lstm = await LstmForecaster.train(loads, start, { seed, epochs: Number(values.epochs) }, from);
+    const lstm = await LstmForecaster.train(loads, start, { seed, epochs: Number(values.epochs), firstWeekMinute }, from);
     const trainS = (performance.now() - t0) / 1000;
     console.log(`# ${setup.trace}: LSTM trained in ${trainS.toFixed(0)} s`);
-    const forecasters: Record<string, Forecaster> = { seasonal: seasonalNaive(), lstm: lstm.forecaster(), none: seasonalNaive() };
+    const forecasters: Record<string, Forecaster> = { seasonal: seasonalNaive(), lstm: lstm.forecaster(firstWeekMinute), none: seasonalNaive() };
     const replay = (run: (typeof RUNS)[number], from: number, until: number, s = run.quantile ? { ...service, violationCostPerMin: undefined } : service) => {
       const t1 = performance.now();
       const r = simulateReplicas(s, loads, replicaPolicy(run.policy, s, forecasters[run.forecaster], ORACLE), from, until, seed);
@@ -89,7 +91,7 @@ export async function benchReplicas(argv: string[]): Promise<void> {
       const { series: _, ...r } = replay({ ...planner, label: `planner (lstm), miss ${price}` }, start, end, { ...service, violationCostPerMin: price });
       return { ...r, price };
     });
-    const errors = forecastErrors(loads, start, lstm);
+    const errors = forecastErrors(loads, start, lstm, firstWeekMinute);
     results.push({ trace: setup.trace, service: service.name, violationCostPerMin: service.violationCostPerMin ?? null, trainMinutes: [from, start], evalMinutes: [start, end], lstmTrainS: trainS, forecastErrors: errors,
       policies: runs.map(({ series: _, ...r }) => r), later, priced });
     writeFileSync(`${out}-${setup.trace}.svg`, svg(setup.trace, runs.filter((r) => ['memory', 'planner (lstm)', 'oracle', 'hpa'].includes(r.label))));
@@ -108,7 +110,7 @@ const HORIZONS = [1, 2, 4, 8, 16, 24];
  * 5/50/95% quantiles of forecast minus truth; the one-step (open-loop) error is the first horizon,
  * every step read from true history. Persistence (the last step's peak) is the yardstick.
  */
-function forecastErrors(loads: number[], from: number, lstm: LstmForecaster) {
+function forecastErrors(loads: number[], from: number, lstm: LstmForecaster, firstWeekMinute: number) {
   const H = HORIZONS[HORIZONS.length - 1];
   const week = (7 * DAY) / STEP;
   const errors: Record<'lstm' | 'seasonal' | 'persistence', number[][]> = { lstm: [], seasonal: [], persistence: [] };
@@ -118,7 +120,7 @@ function forecastErrors(loads: number[], from: number, lstm: LstmForecaster) {
     const truth = stepPeaks(loads, s, s + H, STEP);
     const lastStep = stepPeaks(loads, s - 1, s, STEP)[0];
     const predicted = {
-      lstm: lstm.predictSteps(loads, s, H),
+      lstm: lstm.predictSteps(loads, s, H, firstWeekMinute),
       seasonal: stepPeaks(loads, s - week, s - week + H, STEP),
       persistence: truth.map(() => lastStep),
     };

@@ -19,7 +19,7 @@ import { planReplicas } from './replicas/plan.js';
 import { POLICIES } from './replicas/policies.js';
 import { FORECASTERS, planRequestOf, simulateReplicaTrace } from './replicas/service.js';
 import { planSharedReplicas, sharedRequestOf } from './replicas/shared.js';
-import { parseTrace } from './replicas/trace.js';
+import { parseTrace, weekMinute } from './replicas/trace.js';
 import { validateReplicaService } from './replicas/validate.js';
 import type { PlacementEvaluation } from './placement/evaluate.js';
 import type { PlacementSystem, Profile } from './placement/model.js';
@@ -42,7 +42,7 @@ const USAGE = `usage:
   copt simulate replicas --trace FILE --policy reactive|memory|hpa|predictive|planner|oracle
                          [--forecaster lstm|seasonal] [--model DIR] [--save-model DIR] [--service FILE.json]
                          [--from-day N] [--train-days N] [--eval-days N] [--time-col NAME] [--load-col NAME] [--seed N]
-                         [--series] [--out FILE]
+                         [--trace-start "YYYY-MM-DD HH:MM"] [--series] [--out FILE]
   copt plan replicas REQUEST.json [--out FILE]
                      (a request with services and a capacity: [--method auto|rg+ls|rg|ls|ts|sa|pr] [--seconds S] [--seed N])
   copt serve [--address HOST:PORT | --port N]`;
@@ -336,7 +336,7 @@ async function simulateReplicasCommand(args: string[]): Promise<number> {
   const { values } = options(args, {
     trace: { type: 'string' }, policy: { type: 'string' }, forecaster: { type: 'string' }, service: { type: 'string' },
     'from-day': { type: 'string' }, 'train-days': { type: 'string' }, 'eval-days': { type: 'string' }, 'time-col': { type: 'string' }, 'load-col': { type: 'string' },
-    seed: { type: 'string' }, series: { type: 'boolean' }, out: { type: 'string' }, model: { type: 'string' }, 'save-model': { type: 'string' },
+    'trace-start': { type: 'string' }, seed: { type: 'string' }, series: { type: 'boolean' }, out: { type: 'string' }, model: { type: 'string' }, 'save-model': { type: 'string' },
   } as const, 0);
   if (!values.trace) throw new UsageError('--trace FILE is required');
   const policy = choice(values.policy, 'policy', POLICIES, 'planner');
@@ -348,6 +348,8 @@ async function simulateReplicasCommand(args: string[]): Promise<number> {
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
+  const firstWeekMinute = values['trace-start'] === undefined ? trace.firstWeekMinute ?? 0 : weekMinute(values['trace-start']);
+  if (firstWeekMinute === undefined) throw new UsageError(`--trace-start ${values['trace-start']} must be a time written YYYY-MM-DD HH:MM`);
   const days = (v: string | undefined, flag: string, fallback: number, least = 1) => number(v, flag, (x) => Number.isInteger(x) && x >= least, `must be a whole number >= ${least}`) ?? fallback;
   const from = days(values['from-day'], 'from-day', 0, 0) * 1440;
   const start = from + days(values['train-days'], 'train-days', 7) * 1440;
@@ -355,7 +357,7 @@ async function simulateReplicasCommand(args: string[]): Promise<number> {
   if (end > trace.loads.length) throw new UsageError(`${values.trace}: ${trace.loads.length} minutes; --train-days and --eval-days ask for ${end}`);
   const seed = number(values.seed, 'seed', (x) => Number.isSafeInteger(x) && x >= 0, 'must be a whole number >= 0') ?? 1;
   const r = await simulateReplicaTrace({
-    service, loads: trace.loads, start, end, trainFrom: from, policy, forecaster: forecasterName, model: values.model, saveModel: values['save-model'], seed,
+    service, loads: trace.loads, start, end, trainFrom: from, firstWeekMinute, policy, forecaster: forecasterName, model: values.model, saveModel: values['save-model'], seed,
   });
   const text = JSON.stringify({
     trace: values.trace, service: service.name, policy, forecaster: r.forecaster,

@@ -94,6 +94,7 @@ describe('replica counts over gRPC and the CLI', () => {
     await bad({ loads: [] }, 'loads');
     await bad({ loads: [1, 2, Number.NaN, 4], startMinute: 1 }, 'loads[2]');
     await bad({ loads: [1, 2, 3], startMinute: 3 }, 'start_minute');
+    await bad({ loads: [1, 2, 3], firstWeekMinute: 10080 }, 'first_week_minute');
     await bad({ loads: [1, 2, 3], startMinute: 2, endMinute: 2 }, 'end_minute');
     await bad({ loads: surgery.slice(0, DAY), startMinute: 60, forecaster: 'LOAD_FORECASTER_LSTM' }, 'start_minute');
     await bad({ loads: [1, 2, 3], startMinute: 1, forecaster: 'LOAD_FORECASTER_LSTM', model: 'no-such-model' }, 'model');

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -28,6 +28,9 @@ describe('LSTM forecaster (TensorFlow.js)', () => {
     const history = stepPeaks(trace.loads, steps - 24, steps, 60);
     expect(day[0]).toBeCloseTo(Math.max(0, model.predictWithTf(history, steps - 24)) * Math.max(...stepPeaks(trace.loads, 0, steps, 60)), 3);
     expect(day[10]).toBeGreaterThan(3 * Math.max(day[0], 1)); // daytime far above the night
+    // told that the trace started on a Saturday, the same Monday reads as a quiet weekend day
+    const asWeekend = model.predictSteps(trace.loads, steps, 24, 5 * 1440);
+    expect(Math.max(...asWeekend)).toBeLessThan(0.5 * Math.max(...day)); // measured: 7 against 31 streams
     await model.save(join(scratch, 'lstm'));
     const loaded = await LstmForecaster.load(join(scratch, 'lstm'));
     expect(loaded.predictSteps(trace.loads, steps, 24)).toEqual(day);
@@ -36,5 +39,9 @@ describe('LSTM forecaster (TensorFlow.js)', () => {
     expect(f[0]).toBe(day[0]);
     expect(f[30]).toBe(day[1]);
     await expect(LstmForecaster.load(join(scratch, 'none'))).rejects.toThrow('no LSTM forecaster in');
+    // a model that read other inputs (the week's position, before) cannot run on these
+    const metaFile = join(scratch, 'lstm', 'meta.json');
+    writeFileSync(metaFile, JSON.stringify({ ...JSON.parse(readFileSync(metaFile, 'utf8')), inputs: undefined }));
+    await expect(LstmForecaster.load(join(scratch, 'lstm'))).rejects.toThrow('reads other inputs (load, day and week position); train it again');
   }, 120_000);
 });

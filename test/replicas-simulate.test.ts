@@ -6,7 +6,7 @@ import { ORACLE, seasonalNaive } from '../server/replicas/forecast.js';
 import { STREAMING_STORE, type ReplicaService } from '../server/replicas/model.js';
 import { replicaPolicy, type ReplicaPolicy } from '../server/replicas/policies.js';
 import { simulateReplicas } from '../server/replicas/simulate.js';
-import { parseTrace } from '../server/replicas/trace.js';
+import { parseTrace, weekMinute } from '../server/replicas/trace.js';
 import { validateReplicaService } from '../server/replicas/validate.js';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -80,8 +80,17 @@ describe('replica simulator, by hand', () => {
     const bad = cli('--trace', join(ROOT, 'instances', 'traces', 'surgery', 'streams_per_minute.csv'), '--policy', 'magic');
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain('--policy');
+    const noDate = cli('--trace', join(ROOT, 'instances', 'traces', 'surgery', 'streams_per_minute.csv'), '--policy', 'memory', '--trace-start', 'Monday');
+    expect(noDate.status).toBe(2);
+    expect(noDate.stderr).toContain('--trace-start Monday must be a time written YYYY-MM-DD HH:MM');
     expect(() => parseTrace('t.csv', 'time,load\n0,3\n1,x')).toThrow('t.csv line 3: load "x" must be a number >= 0');
     expect(() => parseTrace('t.csv', 'time,load\n0,3', undefined, 'rate')).toThrow('--load-col rate names no column (columns: time, load)');
+    // where the LSTM's weekends fall: the first time of the trace when it is a date
+    expect(parseTrace('t.csv', 'period,load\n1998-04-30 21:30:00,2\n1998-04-30 21:31:00,3').firstWeekMinute).toBe(3 * 1440 + 21 * 60 + 30); // a Thursday
+    expect(parseTrace('t.csv', 'minute,load\n0,2').firstWeekMinute).toBeUndefined();
+    expect(weekMinute('2026-01-05T00:00')).toBe(0); // a Monday
+    expect(weekMinute('1995-07-01 00:00')).toBe(5 * 1440); // a Saturday
+    expect(weekMinute('2026-02-30 08:00')).toBeUndefined();
     expect(() => validateReplicaService({ ...STREAMING_STORE, maxReplicas: 0 })).toThrow('max_replicas = 0: must be a whole number >= 1');
     expect(() => validateReplicaService({ ...STREAMING_STORE, serviceRatePerS: 3 })).toThrow('service_rate_per_s = 3: give either a latency table or a service rate');
   });

@@ -84,6 +84,7 @@ export function simulationInputOf(req: Msg): ReplicaSimulationInput {
     start: req.startMinute ?? 0,
     end: req.endMinute || loads.length,
     trainFrom: 0,
+    firstWeekMinute: req.firstWeekMinute ?? 0,
     policy,
     forecaster,
     model: req.model ? storedModelDir('model', req.model) : undefined,

@@ -12,10 +12,14 @@ export interface LstmOptions {
   units?: number;
   epochs?: number;
   seed?: number;
+  /** the minute of the week at loads[0] (0: Monday 00:00), which tells the network where weekends fall */
+  firstWeekMinute?: number;
 }
 
 interface Meta {
   kind: 'lstm-forecast';
+  /** what the network reads beside the load; models saved with other inputs cannot be run */
+  inputs: typeof INPUTS;
   stepMin: number;
   lookback: number;
   /** loads are divided by this before the network sees them */
@@ -23,13 +27,14 @@ interface Meta {
 }
 
 const DAY_MIN = 24 * 60;
-const WEEK_MIN = 7 * DAY_MIN;
+const INPUTS = 'load, time of day, weekend';
 
 /**
  * A two-layer LSTM forecaster on step peaks (15 minutes by default, as whole minutes are too many
- * steps to train on two cores): it reads `lookback` steps of scaled load with the position in the day
- * and the week (sine and cosine) and predicts the next step; further steps feed its own predictions
- * back (closed loop).
+ * steps to train on two cores): it reads `lookback` steps of scaled load with the time of day (sine
+ * and cosine) and whether the day is a weekend, and predicts the next step; further steps feed its
+ * own predictions back (closed loop). Not the position in the week: one training week shows each
+ * such position once, and the network learnt that week by heart (forecast errors 50% higher).
  */
 export class LstmForecaster {
   private readonly weights: PlainWeights;
@@ -48,10 +53,10 @@ export class LstmForecaster {
     const first = Math.ceil(from / stepMin);
     const steps = stepPeaks(loads, first, Math.floor(until / stepMin), stepMin);
     if (steps.length <= lookback + 1) throw new Error(`too little history to train: ${steps.length} steps of ${stepMin} min, need more than ${lookback + 1}`);
-    const meta: Meta = { kind: 'lstm-forecast', stepMin, lookback, scale: Math.max(1e-9, ...steps) };
+    const meta: Meta = { kind: 'lstm-forecast', inputs: INPUTS, stepMin, lookback, scale: Math.max(1e-9, ...steps) };
     const init = (k: number) => tf.initializers.glorotUniform({ seed: seed * 7919 + k });
     const net = tf.sequential({ layers: [
-      tf.layers.lstm({ units, inputShape: [lookback, 5], returnSequences: true, kernelInitializer: init(1), recurrentInitializer: tf.initializers.orthogonal({ seed: seed * 7919 + 2, gain: 1 }) }),
+      tf.layers.lstm({ units, inputShape: [lookback, 4], returnSequences: true, kernelInitializer: init(1), recurrentInitializer: tf.initializers.orthogonal({ seed: seed * 7919 + 2, gain: 1 }) }),
       tf.layers.lstm({ units, kernelInitializer: init(3), recurrentInitializer: tf.initializers.orthogonal({ seed: seed * 7919 + 4, gain: 1 }) }),
       tf.layers.dense({ units: 1, kernelInitializer: init(5) }),
     ] });
@@ -59,7 +64,7 @@ export class LstmForecaster {
     const xs: number[][][] = [];
     const ys: number[][] = [];
     for (let end = lookback; end < steps.length; end++) {
-      xs.push(stepInputs(meta, steps.slice(end - lookback, end), first + end - lookback));
+      xs.push(stepInputs(meta, steps.slice(end - lookback, end), first + end - lookback, options.firstWeekMinute ?? 0));
       ys.push([steps[end] / meta.scale]);
     }
     const x = tf.tensor3d(xs);
@@ -73,6 +78,7 @@ export class LstmForecaster {
   /** Loads a forecaster saved by save(). */
   static async load(dir: string): Promise<LstmForecaster> {
     const { tf, net, meta } = await loadNetwork<Meta>(dir, 'lstm-forecast', 'LSTM forecaster');
+    if (meta.inputs !== INPUTS) throw new Error(`${dir} holds an LSTM forecaster that reads other inputs (${meta.inputs ?? 'load, day and week position'}); train it again (--save-model)`);
     return new LstmForecaster(tf, net, meta);
   }
 
@@ -81,49 +87,51 @@ export class LstmForecaster {
     await saveNetwork(this.tf, this.net, this.meta, dir);
   }
 
-  /** The next `count` step peaks after step `at` (whole steps before it are history), closed loop. */
-  predictSteps(loads: number[], at: number, count: number): number[] {
+  /** The next `count` step peaks after step `at` (whole steps before it are history), closed loop; `firstWeekMinute` as in training. */
+  predictSteps(loads: number[], at: number, count: number, firstWeekMinute = 0): number[] {
     const { stepMin, lookback, scale } = this.meta;
     const history = stepPeaks(loads, Math.max(0, at - lookback), at, stepMin);
     while (history.length < lookback) history.unshift(history[0] ?? 0);
     const out: number[] = [];
     for (let k = 0; k < count; k++) {
       const window = history.slice(history.length - lookback);
-      const load = Math.max(0, runPlain(this.weights, stepInputs(this.meta, window, at + k - lookback)) * scale);
+      const load = Math.max(0, runPlain(this.weights, stepInputs(this.meta, window, at + k - lookback, firstWeekMinute)) * scale);
       out.push(load);
       history.push(load);
     }
     return out;
   }
 
-  /** As a forecaster for the policies: step peaks spread over their minutes. */
-  forecaster(): Forecaster {
+  /** As a forecaster for the policies: step peaks spread over their minutes (of loads whose first minute is `firstWeekMinute` into a week). */
+  forecaster(firstWeekMinute = 0): Forecaster {
     const { stepMin } = this.meta;
     return {
       name: 'lstm',
       forecast: (loads, now, horizon) => {
         const at = Math.floor(now / stepMin);
         const skip = now - at * stepMin;
-        const peaks = this.predictSteps(loads, at, Math.ceil((horizon + skip) / stepMin));
+        const peaks = this.predictSteps(loads, at, Math.ceil((horizon + skip) / stepMin), firstWeekMinute);
         return Array.from({ length: horizon }, (_, k) => peaks[Math.floor((k + skip) / stepMin)]);
       },
     };
   }
 
   /** The network's own prediction for one input window (the check on the plain-arithmetic pass that forecasts use). */
-  predictWithTf(window: number[], firstStep: number): number {
-    return this.tf.tidy(() => (this.net.predict(this.tf.tensor3d([stepInputs(this.meta, window, firstStep)])) as TF.Tensor).dataSync()[0]);
+  predictWithTf(window: number[], firstStep: number, firstWeekMinute = 0): number {
+    return this.tf.tidy(() => (this.net.predict(this.tf.tensor3d([stepInputs(this.meta, window, firstStep, firstWeekMinute)])) as TF.Tensor).dataSync()[0]);
   }
 }
 
-/** The network's input rows for a window of step peaks: scaled load, then the day and week as sine and cosine. */
-function stepInputs(meta: Meta, window: number[], firstStep: number): number[][] {
+/**
+ * The network's input rows for a window of step peaks: scaled load, the time of day as sine and
+ * cosine, and 1 on Saturdays and Sundays (loads[0] is `firstWeekMinute` into a week from Monday 00:00).
+ */
+function stepInputs(meta: Meta, window: number[], firstStep: number, firstWeekMinute: number): number[][] {
   const { stepMin, scale } = meta;
   return window.map((v, i) => {
-    const minute = (firstStep + i) * stepMin;
+    const minute = firstWeekMinute + (firstStep + i) * stepMin;
     const day = (2 * Math.PI * (minute % DAY_MIN)) / DAY_MIN;
-    const week = (2 * Math.PI * (minute % WEEK_MIN)) / WEEK_MIN;
-    return [v / scale, Math.sin(day), Math.cos(day), Math.sin(week), Math.cos(week)];
+    return [v / scale, Math.sin(day), Math.cos(day), Math.floor(minute / DAY_MIN) % 7 >= 5 ? 1 : 0];
   });
 }
 

@@ -19,6 +19,8 @@ export interface ReplicaSimulationInput {
   start: number;
   end: number;
   trainFrom: number;
+  /** the minute of the week at loads[0] (0: Monday 00:00): where the LSTM's weekends fall */
+  firstWeekMinute: number;
   policy: PolicyName;
   forecaster: ForecasterName;
   /** folder of a stored LSTM forecaster; absent: train one */
@@ -62,6 +64,7 @@ export function checkReplicaSimulation(input: ReplicaSimulationInput): void {
   };
   whole(input.start, 'start_minute', 0, input.loads.length - 1, `must be a minute of the trace (0 to ${input.loads.length - 1})`);
   whole(input.end, 'end_minute', input.start + 1, input.loads.length, `must be after start_minute ${input.start} and at most the trace's ${input.loads.length} minutes`);
+  whole(input.firstWeekMinute, 'first_week_minute', 0, 7 * 1440 - 1, 'must be the minute of the week at the first load, 0 (Monday 00:00) to 10079');
   if (!POLICIES.includes(input.policy)) throw new InputError('policy', input.policy, `must be one of ${POLICIES.join(', ')}`);
   if (input.forecaster === 'lstm' && !input.model && input.start - input.trainFrom < 2 * 1440) {
     throw new InputError('start_minute', input.start, 'leaves less than two days of history to train the LSTM on: start later or name a stored model');
@@ -77,9 +80,9 @@ export async function simulateReplicaTrace(input: ReplicaSimulationInput, hooks:
   const forecasts = input.policy === 'predictive' || input.policy === 'planner';
   if (forecasts && input.forecaster === 'lstm') {
     hooks.onProgress?.({ phase: 'training', minutesDone: 0, minutes, elapsedS: elapsedS() });
-    const lstm = input.model ? await LstmForecaster.load(input.model) : await LstmForecaster.train(input.loads, input.start, { seed: input.seed }, input.trainFrom);
+    const lstm = input.model ? await LstmForecaster.load(input.model) : await LstmForecaster.train(input.loads, input.start, { seed: input.seed, firstWeekMinute: input.firstWeekMinute }, input.trainFrom);
     if (input.saveModel) await lstm.save(input.saveModel);
-    forecaster = lstm.forecaster();
+    forecaster = lstm.forecaster(input.firstWeekMinute);
   }
   let last = -Infinity;
   const result = simulateReplicas(input.service, input.loads, replicaPolicy(input.policy, input.service, forecaster, ORACLE), input.start, input.end, input.seed, {

@@ -2,6 +2,8 @@
 export interface Trace {
   name: string;
   loads: number[];
+  /** the minute of the week of the first row (0: Monday 00:00) when its time is a date, as `YYYY-MM-DD HH:MM` */
+  firstWeekMinute?: number;
 }
 
 /**
@@ -20,7 +22,7 @@ export function parseTrace(name: string, csv: string, timeCol?: string, loadCol?
     if (i < 0) throw new Error(`${name}: ${flag} ${want} names no column (columns: ${head.join(', ')})`);
     return i;
   };
-  column(timeCol, 0, '--time-col');
+  const time = column(timeCol, 0, '--time-col');
   const load = column(loadCol, 1, '--load-col');
   const loads = lines.slice(1).map((line, k) => {
     const v = Number(line.split(',')[load]);
@@ -28,5 +30,15 @@ export function parseTrace(name: string, csv: string, timeCol?: string, loadCol?
     return v;
   });
   if (loads.length === 0) throw new Error(`${name}: no rows after the header`);
-  return { name, loads };
+  return { name, loads, firstWeekMinute: weekMinute(lines[1].split(',')[time]) };
+}
+
+/** The minute of the week (0: Monday 00:00) of a time written `YYYY-MM-DD HH:MM` (or with a T, seconds after); undefined for anything else. */
+export function weekMinute(time: string): number | undefined {
+  const m = /^\s*(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2})/.exec(time);
+  if (!m) return undefined;
+  const [y, mo, d, h, mi] = m.slice(1).map(Number);
+  const date = new Date(Date.UTC(y, mo - 1, d, h, mi));
+  if (date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d || h > 23 || mi > 59) return undefined;
+  return ((date.getUTCDay() + 6) % 7) * 1440 + h * 60 + mi;
 }
