@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { jobConfigs, type GpuInstance } from '../server/gpu/model.js';
@@ -30,7 +30,7 @@ const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 /**
- * Every method on the GPU suite: total cost and its parts, the gain against EDF per size and
+ * Every method on a GPU suite (instances/gpu/suite unless named): total cost and its parts, the gain against EDF per size and
  * scenario, PR against the randomized greedy and the greedy, how often relinking improved the
  * elite set's best, wall time per decision and per replay as N grows; and the time of one decision
  * with N = 100 nodes and 450 queued jobs.
@@ -39,20 +39,22 @@ export async function benchGpu(argv: string[]): Promise<void> {
   const { values } = parseArgs({ args: argv, options: {
     methods: { type: 'string', default: 'edf,fifo,priority,greedy,rg,pr' }, sizes: { type: 'string', default: '10,20,50,100' },
     seed: { type: 'string', default: '1' }, out: { type: 'string', default: 'bench/results/gpu' },
+    suite: { type: 'string', default: 'suite' },
   } });
   const methods = values.methods!.split(',') as GpuMethod[];
   for (const m of methods) if (!GPU_METHODS.includes(m)) throw new Error(`unknown method ${m}`);
-  const sizes = values.sizes!.split(',').map(Number);
   const seed = Number(values.seed);
   const root = projectRoot();
-  const dir = join(root, 'instances', 'gpu', 'suite');
-  const files = readdirSync(dir).filter((f) => f.endsWith('.json'))
-    .map((f) => ({ f, m: /^n(\d+)-(\w+)-(\d+)\.json$/.exec(f)! }))
+  const dir = join(root, 'instances', 'gpu', values.suite!);
+  const all = readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => ({ f, m: /^n(\d+)-(\w+)-(\d+)\.json$/.exec(f)! }));
+  const sizes = values.sizes!.split(',').map(Number).filter((n) => all.some(({ m }) => Number(m[1]) === n));
+  const files = all
     .filter(({ m }) => sizes.includes(Number(m[1])))
     .sort((a, b) => Number(a.m[1]) - Number(b.m[1]) || a.m[2].localeCompare(b.m[2]) || Number(a.m[3]) - Number(b.m[3]));
 
-  console.log('# one decision: N = 100, 450 queued jobs');
-  const big = decisionTimes(validateGpuInstance(JSON.parse(readFileSync(join(dir, 'n100-high-1.json'), 'utf8'))), seed);
+  const bigFile = join(dir, 'n100-high-1.json');
+  console.log(existsSync(bigFile) ? '# one decision: N = 100, 450 queued jobs' : '# no n100-high-1.json in the suite: no single-decision timing');
+  const big = existsSync(bigFile) ? decisionTimes(validateGpuInstance(JSON.parse(readFileSync(bigFile, 'utf8'))), seed) : null;
 
   const runs: Run[] = [];
   const bounds = new Map<string, number>();
@@ -104,7 +106,7 @@ export async function benchGpu(argv: string[]): Promise<void> {
       of: cell(null, null, a).length }
     : null);
   const summary = { prVsRg: versus('pr', 'rg'), prVsGreedy: versus('pr', 'greedy'), rgVsGreedy: versus('rg', 'greedy'), relinking, bigDecision: big };
-  const meta = { seed, methods, sizes, budget: 'per decision: 100 constructions, then 100 improving steps (pr, ls, ts, sa), 1 s cap, elite 8', node: process.version, date: new Date().toISOString() };
+  const meta = { suite: `instances/gpu/${values.suite}`, seed, methods, sizes, budget: 'per decision: 100 constructions, then 100 improving steps (pr, ls, ts, sa), 1 s cap, elite 8', node: process.version, date: new Date().toISOString() };
   const out = resolve(root, values.out!);
   mkdirSync(join(out, '..'), { recursive: true });
   writeFileSync(`${out}.json`, JSON.stringify({ meta, summary, byScenario, table, runs }, null, 1) + '\n');
@@ -135,10 +137,10 @@ function decisionTimes(instance: GpuInstance, seed: number) {
 function markdown(meta: Record<string, unknown>, s: Record<string, any>, byScenario: { scenario: string; gainVsEdf: Record<string, number>; boundGainVsEdf: number; prOverBound: number }[], table: any[], methods: GpuMethod[]): string {
   const pct = (x: number) => (Number.isFinite(x) ? `${(100 * x).toFixed(1)}%` : '-');
   const lines = [
-    '# GPU scheduling: every method on the suite',
+    `# GPU scheduling: every method on ${meta.suite}`,
     '',
     `Seed ${meta.seed}; ${meta.budget}; ${meta.node}, ${meta.date}. Reproduce: \`npm run bench -- gpu\``,
-    '(options `--methods ... --sizes 10,20,50,100 --seed N`). Costs are VM rental plus weighted tardiness over a whole replay.',
+    '(options `--suite suite|reference-mix --methods ... --sizes 10,20,50,100 --seed N --out FILE`). Costs are VM rental plus weighted tardiness over a whole replay.',
     '',
     '## Mean gain against EDF (1 - cost / EDF cost), per scenario',
     '',
@@ -164,9 +166,11 @@ function markdown(meta: Record<string, unknown>, s: Record<string, any>, byScena
       `- ${k.replace('Vs', ' vs ').toLowerCase()}: mean cost ratio ${s[k].meanRatio.toFixed(4)}, cheaper on ${s[k].better}/${s[k].of} instances`),
     `- path relinking: ${s.relinking.paths} paths over ${s.relinking.decisions} decisions; a path's best point entered the elite set ${s.relinking.enteredElite} times and became the decision's best ${s.relinking.improvedBest} times`,
     '',
-    '## One decision with N = 100 and 450 queued jobs (no node open)',
-    '',
-    ...Object.entries(s.bigDecision).map(([m, v]: [string, any]) => `- ${m}: median ${v.medianMs.toFixed(1)} ms over ${v.samples} decisions`),
+    ...(s.bigDecision ? [
+      '## One decision with N = 100 and 450 queued jobs (no node open)',
+      '',
+      ...Object.entries(s.bigDecision).map(([m, v]: [string, any]) => `- ${m}: median ${v.medianMs.toFixed(1)} ms over ${v.samples} decisions`),
+    ] : []),
   ];
   return lines.join('\n');
 }

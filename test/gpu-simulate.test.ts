@@ -188,4 +188,23 @@ describe('least cost to finish a job (value.ts)', () => {
     expect(costLowerBound(lone)).toBeCloseTo(0.055, 12);
     expect(simulateGpu({ instance: lone, method: 'pr', seed: 1 }).totalCost).toBeCloseTo(0.06, 12);
   });
+
+  it('the reference-mix suite is the reference generator\'s mix: AlexNet jobs only, 10 N of them, arrivals 75000 / N s (light) or 20000 / N s (heavy) apart', () => {
+    const dir = join(import.meta.dirname, '..', 'instances', 'gpu', 'reference-mix');
+    for (const n of [10, 20, 50]) {
+      for (const [load, lambda] of [['light', 75000], ['heavy', 20000]] as const) {
+        const gaps: number[] = [];
+        for (const k of [1, 2, 3]) {
+          const inst = validateGpuInstance(JSON.parse(readFileSync(join(dir, `n${n}-${load}-${k}.json`), 'utf8')));
+          expect(inst.maxNodes).toBe(n);
+          expect(inst.jobs).toHaveLength(10 * n);
+          expect(inst.jobs.every((j) => j.profile?.startsWith('alexnet-'))).toBe(true);
+          gaps.push(inst.jobs[inst.jobs.length - 1].submission / (inst.jobs.length - 1));
+        }
+        // the mean gap over 30 N - 3 exponential draws: within 25% of lambda / N
+        const mean = gaps.reduce((a, b) => a + b, 0) / gaps.length;
+        expect(Math.abs(mean / (lambda / n) - 1)).toBeLessThan(0.25);
+      }
+    }
+  });
 });

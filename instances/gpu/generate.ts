@@ -15,6 +15,8 @@ export type Scenario = (typeof SCENARIOS)[number];
 
 /** Mean inter-arrival time x N, in seconds, of the exponential scenario (the seed's lambda). */
 const LAMBDA = 75000;
+/** The reference tool's own job mix (AlexNet rows only, exponential arrivals): its light and heavy loads, and sizes. */
+const REFERENCE_MIX = { sizes: [10, 20, 50], loads: [{ label: 'light', lambda: LAMBDA }, { label: 'heavy', lambda: 20000 }] };
 /** The seed's custom rates: a cluster of 10 jobs arrives at 1.3 x (N x 8 GPUs / fastest one-GPU time) / 12 (low) or / 3 (high). */
 const CLUSTER = 10;
 const RATE_FACTOR = { low: 1.3 / 12, high: 1.3 / 3 };
@@ -64,19 +66,19 @@ export function profiles(): { name: string; times: ExecutionTime[] }[] {
 
 /**
  * One instance as the seed sets it up: N nodes, 10 N jobs drawn from the profiles; arrivals either
- * exponential with mean 75000 / N s, or the seed's clusters (job k joins cluster k mod C, C = N; a
+ * exponential with mean lambda / N s (lambda 75000 unless given), or the seed's clusters (job k joins cluster k mod C, C = N; a
  * cluster arrives at the mean of its jobs' rates N x 8 / fastest one-GPU time, times 1.3 / 12 for
  * "low" and 1.3 / 3 for "high", alternating high and low clusters for "mixed");
  * deadline = submission + U(1, 3) x the fastest time, weight = 2 x U(0.0015, 0.0075) per second.
  */
-export function generateGpuInstance(rng: Rng, n: number, scenario: Scenario, name: string, shared = profiles()): GpuInstance {
+export function generateGpuInstance(rng: Rng, n: number, scenario: Scenario, name: string, shared = profiles(), lambda = LAMBDA): GpuInstance {
   const vmTypes = azureVmTypes();
   const table = shared.map((p) => ({ ...p, times: p.times.map((x) => ({ ...x, seconds: Math.round(x.seconds * 10) / 10 })) }));
   const maxGpus = Math.max(...vmTypes.map((v) => v.gpus));
   const drawn = Array.from({ length: 10 * n }, () => rng.pick(table));
   const submissions = new Array<number>(drawn.length).fill(0);
   if (scenario === 'exponential') {
-    for (let i = 1; i < drawn.length; i++) submissions[i] = submissions[i - 1] + rng.exponential(LAMBDA / n);
+    for (let i = 1; i < drawn.length; i++) submissions[i] = submissions[i - 1] + rng.exponential(lambda / n);
   } else {
     const clusters = Math.round(drawn.length / CLUSTER);
     let t = 0;
@@ -124,10 +126,14 @@ export async function predictedProfiles(rng: Rng, count: number): Promise<{ name
     .map(([name, times]) => ({ name, times }));
 }
 
-/** Writes the fixed suite (3 instances per size and scenario, from one seed), or with --predicted N a suite on predicted tables. */
+/** Writes the fixed suite (3 instances per size and scenario, from one seed), with --predicted N a suite on predicted tables, with --reference-mix the reference tool's own mix. */
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { seed: { type: 'string', default: '2026' }, predicted: { type: 'string' }, out: { type: 'string' } } });
+  const { values } = parseArgs({ options: { seed: { type: 'string', default: '2026' }, predicted: { type: 'string' }, out: { type: 'string' }, 'reference-mix': { type: 'boolean' } } });
   const seed = Number(values.seed);
+  if (values['reference-mix']) {
+    referenceMix(seed, values.out ?? join(DATA(), 'reference-mix'));
+    return;
+  }
   const predicted = values.predicted === undefined ? undefined : Number(values.predicted);
   if (predicted !== undefined && !(Number.isInteger(predicted) && predicted >= 1 && predicted <= 64)) throw new Error(`--predicted ${values.predicted}: must be a whole number from 1 to 64`);
   const dir = values.out ?? join(DATA(), predicted === undefined ? 'suite' : 'predicted');
@@ -169,4 +175,35 @@ async function main(): Promise<void> {
   console.log(`wrote ${SIZES.length * SCENARIOS.length * 3} instances to ${relative(process.cwd(), dir)}`);
 }
 
-await main();
+/**
+ * The suite on which the reference tool's figures were measured: its generator draws only the
+ * AlexNet rows of the profiling table, with exponential arrivals of mean 75000 / N s (light) or
+ * 20000 / N s (heavy), N = 10, 20, 50; three instances each.
+ */
+function referenceMix(seed: number, dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  for (const f of readdirSync(dir)) if (f.endsWith('.json')) rmSync(join(dir, f));
+  const rng = random(seed);
+  const alexnet = profiles().filter((p) => p.name.startsWith('alexnet-'));
+  for (const n of REFERENCE_MIX.sizes) {
+    for (const { label, lambda } of REFERENCE_MIX.loads) {
+      for (let k = 1; k <= 3; k++) {
+        const inst = generateGpuInstance(rng, n, 'exponential', `n${n}-${label}-${k}`, alexnet, lambda);
+        writeFileSync(join(dir, `${inst.name}.json`), JSON.stringify({ ...inst, jobs: inst.jobs.map(({ times: _, ...j }) => j) }) + '\n');
+      }
+    }
+  }
+  writeFileSync(join(dir, 'README.md'), [
+    '# GPU scheduling: the reference tool\'s own job mix',
+    '',
+    `Made by \`instances/gpu/generate.ts\` with seed ${seed} (\`npm run generate:gpu -- --reference-mix\` after \`npm run build\`),`,
+    'as the reference scheduler\'s generator draws them: 10 N jobs from the 15 AlexNet jobs of',
+    '`../polimi/data_2d10d_filtered.csv` (K80 and M60 rows; Apache-2.0, `../polimi/LICENSE-Apache-2.0.txt`) on the',
+    'Azure NC and NV VM types of `../polimi/GPU-cost.csv` (8-GPU types at twice the 4-GPU price), exponential',
+    `arrivals with mean ${REFERENCE_MIX.loads.map((l) => `${l.lambda} / N s (${l.label})`).join(' or ')}, N = ${REFERENCE_MIX.sizes.join(', ')}; three instances each.`,
+    'Deadline = submission + U(1, 3) x fastest time; tardiness weight = 2 x U(0.0015, 0.0075) per second.',
+  ].join('\n') + '\n');
+  console.log(`wrote ${REFERENCE_MIX.sizes.length * REFERENCE_MIX.loads.length * 3} instances to ${relative(process.cwd(), dir)}`);
+}
+
+if (process.argv[1]?.endsWith('generate.js')) await main();
