@@ -137,8 +137,7 @@ async function main(): Promise<void> {
   const predicted = values.predicted === undefined ? undefined : Number(values.predicted);
   if (predicted !== undefined && !(Number.isInteger(predicted) && predicted >= 1 && predicted <= 64)) throw new Error(`--predicted ${values.predicted}: must be a whole number from 1 to 64`);
   const dir = values.out ?? join(DATA(), predicted === undefined ? 'suite' : 'predicted');
-  mkdirSync(dir, { recursive: true });
-  for (const f of readdirSync(dir)) if (f.endsWith('.json')) rmSync(join(dir, f));
+  emptySuite(dir);
   const rng = random(seed);
   const shared = predicted === undefined ? profiles() : await predictedProfiles(rng, predicted);
   for (const n of SIZES) {
@@ -146,11 +145,7 @@ async function main(): Promise<void> {
       for (let k = 1; k <= 3; k++) {
         const name = `n${n}-${scenario}-${k}`;
         const inst = generateGpuInstance(rng, n, scenario, name, shared);
-        const file = {
-          ...inst,
-          jobs: inst.jobs.map(({ times: _, ...j }) => j),
-        };
-        writeFileSync(join(dir, `${name}.json`), JSON.stringify(file) + '\n');
+        writeInstance(dir, inst);
         console.log(`${name}: ${inst.jobs.length} jobs over ${(inst.jobs[inst.jobs.length - 1].submission / 3600).toFixed(1)} h`);
       }
     }
@@ -181,15 +176,14 @@ async function main(): Promise<void> {
  * 20000 / N s (heavy), N = 10, 20, 50; three instances each.
  */
 function referenceMix(seed: number, dir: string): void {
-  mkdirSync(dir, { recursive: true });
-  for (const f of readdirSync(dir)) if (f.endsWith('.json')) rmSync(join(dir, f));
+  emptySuite(dir);
   const rng = random(seed);
   const alexnet = profiles().filter((p) => p.name.startsWith('alexnet-'));
   for (const n of REFERENCE_MIX.sizes) {
     for (const { label, lambda } of REFERENCE_MIX.loads) {
       for (let k = 1; k <= 3; k++) {
         const inst = generateGpuInstance(rng, n, 'exponential', `n${n}-${label}-${k}`, alexnet, lambda);
-        writeFileSync(join(dir, `${inst.name}.json`), JSON.stringify({ ...inst, jobs: inst.jobs.map(({ times: _, ...j }) => j) }) + '\n');
+        writeInstance(dir, inst);
       }
     }
   }
@@ -204,6 +198,17 @@ function referenceMix(seed: number, dir: string): void {
     'Deadline = submission + U(1, 3) x fastest time; tardiness weight = 2 x U(0.0015, 0.0075) per second.',
   ].join('\n') + '\n');
   console.log(`wrote ${REFERENCE_MIX.sizes.length * REFERENCE_MIX.loads.length * 3} instances to ${relative(process.cwd(), dir)}`);
+}
+
+/** Makes the folder if needed and deletes the instances in it. */
+function emptySuite(dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  for (const f of readdirSync(dir)) if (f.endsWith('.json')) rmSync(join(dir, f));
+}
+
+/** Writes an instance as NAME.json, its jobs naming their shared profile instead of listing times. */
+function writeInstance(dir: string, inst: GpuInstance): void {
+  writeFileSync(join(dir, `${inst.name}.json`), JSON.stringify({ ...inst, jobs: inst.jobs.map(({ times: _, ...j }) => j) }) + '\n');
 }
 
 if (process.argv[1]?.endsWith('generate.js')) await main();
