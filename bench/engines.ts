@@ -263,7 +263,11 @@ function markdown(meta: Record<string, unknown>, r: ReturnType<typeof summarize>
     '',
     '| budget s | auto within 1% of optimum (small) | ts / sa / pr geomean vs rg+ls (general) | auto vs best single |',
     '|---:|---:|---|---|',
-    ...r.checks.map((c) => `| ${c.budgetS} | ${c.autoWithin1pctOfOptimum}/${c.smallInstances} | ${c.tsSaPrAtMostRgLs.map((x) => `${x.method} ${n(x.geomean)}${x.ok ? ' <=' : ' >'}`).join(', ')} rg+ls ${n(c.rgLsGeomean)} | auto ${n(c.autoGeomean)}, best single ${n(c.bestSingleGeomean)}: ${c.autoWithin1pctOfBestSingle ? 'within 1%' : 'NOT within 1%'} |`),
+    ...r.checks.map((c) => {
+      const vsRgLs = `${c.tsSaPrAtMostRgLs.map((x) => `${x.method} ${n(x.geomean)}${x.ok ? ' <=' : ' >'}`).join(', ')} rg+ls ${n(c.rgLsGeomean)}`;
+      if (c.autoWithin1pctOfOptimum === undefined) return `| ${c.budgetS} | - (auto not run) | ${vsRgLs} | - |`;
+      return `| ${c.budgetS} | ${c.autoWithin1pctOfOptimum}/${c.smallInstances} | ${vsRgLs} | auto ${n(c.autoGeomean)}, best single ${n(c.bestSingleGeomean)}: ${c.autoWithin1pctOfBestSingle ? 'within 1%' : 'NOT within 1%'} |`;
+    }),
   ];
   return lines.join('\n');
 }
