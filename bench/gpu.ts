@@ -53,8 +53,9 @@ export async function benchGpu(argv: string[]): Promise<void> {
     .sort((a, b) => Number(a.m[1]) - Number(b.m[1]) || a.m[2].localeCompare(b.m[2]) || Number(a.m[3]) - Number(b.m[3]));
 
   const bigFile = join(dir, 'n100-high-1.json');
-  console.log(existsSync(bigFile) ? '# one decision: N = 100, 450 queued jobs' : '# no n100-high-1.json in the suite: no single-decision timing');
-  const big = existsSync(bigFile) ? decisionTimes(validateGpuInstance(JSON.parse(readFileSync(bigFile, 'utf8'))), seed) : null;
+  const hasBig = existsSync(bigFile);
+  console.log(hasBig ? '# one decision: N = 100, 450 queued jobs' : '# no n100-high-1.json in the suite: no single-decision timing');
+  const big = hasBig ? decisionTimes(validateGpuInstance(JSON.parse(readFileSync(bigFile, 'utf8'))), seed) : null;
 
   const runs: Run[] = [];
   const bounds = new Map<string, number>();

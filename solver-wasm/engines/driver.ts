@@ -45,7 +45,8 @@ export function solve(pb: Problem, params: SolveParams): Search {
           if (pb.listMoves() == 0) budget.reason = STOP_CONVERGED;
           else if (budget.tick()) break;
         }
-        tabuRestart(s);
+        // kicks alone cannot leave a basin the walks keep returning to: fresh constructions between them
+        newStart(s, false);
       }
     } else if (method == METHOD_SA) {
       pb.loadSlot(SLOT_BEST);
@@ -95,23 +96,17 @@ function improveElite(s: Search): void {
 function restart(s: Search): void {
   if (s.budget.tick()) return;
   s.budget.phase = PHASE_RESTART;
-  const restarts = <i32>s.stats[STAT_RESTARTS];
-  s.count(STAT_RESTARTS);
-  if (restarts % 2 == 0) s.pb.construct(s.rng);
-  else s.kick(2 + s.rng.below(s.params.kickMoves - 1));
+  newStart(s, true);
   localSearch(s, false);
   s.elite.offer(SLOT_SCRATCH);
   s.keepBest();
 }
 
-/**
- * Where tabu search goes on after a stall: a kick of the best, or, every other time, a fresh
- * construction (kicks alone cannot leave a basin the walks keep returning to).
- */
-function tabuRestart(s: Search): void {
+/** Counts a restart and moves to a new start: fresh constructions and kicks of the best in turn, `constructFirst` saying which comes first. */
+function newStart(s: Search, constructFirst: bool): void {
   const restarts = <i32>s.stats[STAT_RESTARTS];
   s.count(STAT_RESTARTS);
-  if (restarts % 2 == 1) s.pb.construct(s.rng);
+  if ((restarts % 2 == 0) == constructFirst) s.pb.construct(s.rng);
   else s.kick(2 + s.rng.below(s.params.kickMoves - 1));
 }
 
