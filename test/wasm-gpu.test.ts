@@ -155,4 +155,18 @@ describe('wasm GPU decision', () => {
       }
     }
   });
+
+  it('descent fits a waiting job in beside a wide one: the greedy is no local optimum on a full cluster', () => {
+    const full = snapshots(load('n10-high-1'), 40, 20).filter((s) => s.nodes.length === s.instance.maxNodes);
+    let improved = 0;
+    for (const s of full) {
+      const enc = encodeDecision(s, 1800);
+      const greedy = new GpuSolver(enc).solve({ method: 'rg', seed: 1, seconds: 10, maxIterations: 1 });
+      const ls = new GpuSolver(enc).solve({ method: 'ls', seed: 1, seconds: 10 });
+      const running = (d: GpuWasmDecision) => d.jobNode.filter((k) => k >= 0).length;
+      if (ls.cost < greedy.cost * (1 - 1e-6) && running(ls) > running(greedy)) improved++;
+    }
+    expect(full.length).toBeGreaterThanOrEqual(10);
+    expect(improved).toBeGreaterThanOrEqual(full.length / 2);
+  });
 });

@@ -6,6 +6,7 @@ import { GpuData } from "./data";
 const MOVE_ASSIGN: i32 = 0; // job a -> configuration b on node c
 const MOVE_WAIT: i32 = 1; // job a waits
 const MOVE_RETYPE: i32 = 2; // node a -> VM type b, every job keeping its GPU count
+const MOVE_SQUEEZE: i32 = 3; // job a -> configuration b on node c, whose widest job gives up the GPUs missing
 
 const UNDO_PLACE: i32 = 0;
 const UNDO_RETYPE: i32 = 1;
@@ -23,7 +24,7 @@ const RANDOM_NODE_CHANCE: f64 = 0.3;
  * while it runs a job. Cost: each job what its configuration (or waiting) costs it, as the host
  * worked out (running until the next decision, then finishing at least cost, tardiness included),
  * plus each node's idle GPUs at their share of the VM price until the next decision.
- * Infeasibility: GPUs used beyond a node's VM. Evaluation is incremental: a move touches one job
+ * Infeasibility: GPUs used beyond a node's VM. Evaluation is incremental: a move touches at most two jobs
  * and at most two nodes.
  */
 export class GpuProblem extends Problem {
@@ -36,6 +37,8 @@ export class GpuProblem extends Problem {
   nodeCost: StaticArray<f64>;
   nodeExcess: StaticArray<f64>;
   nodeHead: StaticArray<i32>;
+  /** each node's widest job, as of the last listing */
+  nodeWide: StaticArray<i32>;
   jobNext: StaticArray<i32>;
   jobPrev: StaticArray<i32>;
   costSum: f64 = 0;
@@ -69,6 +72,7 @@ export class GpuProblem extends Problem {
     this.nodeCost = new StaticArray<f64>(d.N);
     this.nodeExcess = new StaticArray<f64>(d.N);
     this.nodeHead = new StaticArray<i32>(d.N);
+    this.nodeWide = new StaticArray<i32>(d.N);
     this.jobNext = new StaticArray<i32>(d.J);
     this.jobPrev = new StaticArray<i32>(d.J);
     const undoCap = 2 * d.J + 8;
@@ -332,12 +336,15 @@ export class GpuProblem extends Problem {
   }
 
   /**
-   * For each job: every configuration on every open node of its VM type with room for it, or on an
-   * empty node (one stands for all), and waiting; for each node: every VM type that holds its jobs.
+   * For each job: every configuration on every open node of its VM type with room for it, or
+   * without room when the node's widest job can give up the GPUs missing (the greedy fills nodes
+   * with a few wide jobs: without this, fitting in one more job takes a worsening step first), or
+   * on an empty node (one stands for all), and waiting; for each node: every VM type that holds its jobs.
    */
   listMoves(): i32 {
     const d = this.d;
     const empty = this.emptyNode();
+    for (let k = 0; k < d.N; k++) this.nodeWide[k] = this.widest(k);
     let n = 0;
     for (let j = 0; j < d.J; j++) {
       const own = this.jobNode[j];
@@ -354,6 +361,8 @@ export class GpuProblem extends Problem {
             if (c != ownConf && d.vmGpus[v] - this.nodeUsed[k] + d.confGpus[ownConf] >= g) n = this.addMove(n, MOVE_ASSIGN, j, c, k);
           } else if (d.vmGpus[v] - this.nodeUsed[k] >= g) {
             n = this.addMove(n, MOVE_ASSIGN, j, c, k);
+          } else if (this.squeezed(this.nodeWide[k], k, g) >= 0) {
+            n = this.addMove(n, MOVE_SQUEEZE, j, c, k);
           }
         }
         if (empty >= 0 && !alone) n = this.addMove(n, MOVE_ASSIGN, j, c, empty);
@@ -366,6 +375,24 @@ export class GpuProblem extends Problem {
       for (let w = 0; w < d.V; w++) if (w != v && this.canRetype(k, w)) n = this.addMove(n, MOVE_RETYPE, k, w, -1);
     }
     return n;
+  }
+
+  /** Node k's job holding the most GPUs. */
+  private widest(k: i32): i32 {
+    const d = this.d;
+    let widest = -1;
+    for (let i = this.nodeHead[k]; i >= 0; i = this.jobNext[i]) {
+      if (widest < 0 || d.confGpus[this.jobConf[i]] > d.confGpus[this.jobConf[widest]]) widest = i;
+    }
+    return widest;
+  }
+
+  /** The configuration job i on node k takes to make room for g more GPUs there, or -1 if it cannot. */
+  private squeezed(i: i32, k: i32, g: i32): i32 {
+    const d = this.d;
+    const v = this.nodeType[k];
+    const left = d.vmGpus[v] - this.nodeUsed[k] - g + d.confGpus[this.jobConf[i]];
+    return left < 1 ? -1 : this.confOn(i, v, left);
   }
 
   attributeCount(): i32 { return this.d.J + this.d.N; }
@@ -402,7 +429,11 @@ export class GpuProblem extends Problem {
     this.logging = true;
     if (kind == MOVE_ASSIGN) this.place(a, c, b);
     else if (kind == MOVE_WAIT) this.place(a, -1, -1);
-    else this.retype(a, b);
+    else if (kind == MOVE_SQUEEZE) {
+      const i = this.nodeWide[c];
+      this.place(i, c, this.squeezed(i, c, this.d.confGpus[b]));
+      this.place(a, c, b);
+    } else this.retype(a, b);
     this.logging = false;
     if (this.assertMode) this.checkIncremental();
   }
