@@ -39,6 +39,10 @@ export class GpuProblem extends Problem {
   nodeHead: StaticArray<i32>;
   /** each node's widest job, as of the last listing */
   nodeWide: StaticArray<i32>;
+  /** per VM type v and GPU count g (index v * (maxGpus + 1) + g): the full node of type v where squeezing in g GPUs costs least, as of the last listing */
+  squeezeNode: StaticArray<i32>;
+  squeezeDelta: StaticArray<f64>;
+  maxGpus: i32 = 0;
   jobNext: StaticArray<i32>;
   jobPrev: StaticArray<i32>;
   costSum: f64 = 0;
@@ -73,6 +77,10 @@ export class GpuProblem extends Problem {
     this.nodeExcess = new StaticArray<f64>(d.N);
     this.nodeHead = new StaticArray<i32>(d.N);
     this.nodeWide = new StaticArray<i32>(d.N);
+    let widestVm = 0;
+    for (let v = 0; v < d.V; v++) widestVm = max(widestVm, d.vmGpus[v]);
+    this.squeezeNode = new StaticArray<i32>(d.V * (widestVm + 1));
+    this.squeezeDelta = new StaticArray<f64>(d.V * (widestVm + 1));
     this.jobNext = new StaticArray<i32>(d.J);
     this.jobPrev = new StaticArray<i32>(d.J);
     const undoCap = 2 * d.J + 8;
@@ -85,6 +93,7 @@ export class GpuProblem extends Problem {
     this.slots = slots;
     this.slotData = new StaticArray<i32>(slots * 2 * d.J);
     this.slotScore = new StaticArray<f64>(2 * slots);
+    this.maxGpus = widestVm;
     this.clear();
     this.evaluateFull();
   }
@@ -336,15 +345,16 @@ export class GpuProblem extends Problem {
   }
 
   /**
-   * For each job: every configuration on every open node of its VM type with room for it, or
-   * without room when the node's widest job can give up the GPUs missing (the greedy fills nodes
+   * For each job: every configuration on every open node of its VM type with room for it, or on
+   * the cheapest full one whose widest job can give up the GPUs missing (the greedy fills nodes
    * with a few wide jobs: without this, fitting in one more job takes a worsening step first), or
    * on an empty node (one stands for all), and waiting; for each node: every VM type that holds its jobs.
    */
   listMoves(): i32 {
     const d = this.d;
     const empty = this.emptyNode();
-    for (let k = 0; k < d.N; k++) this.nodeWide[k] = this.widest(k);
+    this.findSqueezes();
+    const stride = this.maxGpus + 1;
     let n = 0;
     for (let j = 0; j < d.J; j++) {
       const own = this.jobNode[j];
@@ -361,10 +371,10 @@ export class GpuProblem extends Problem {
             if (c != ownConf && d.vmGpus[v] - this.nodeUsed[k] + d.confGpus[ownConf] >= g) n = this.addMove(n, MOVE_ASSIGN, j, c, k);
           } else if (d.vmGpus[v] - this.nodeUsed[k] >= g) {
             n = this.addMove(n, MOVE_ASSIGN, j, c, k);
-          } else if (this.squeezed(this.nodeWide[k], k, g) >= 0) {
-            n = this.addMove(n, MOVE_SQUEEZE, j, c, k);
           }
         }
+        const q = this.squeezeNode[v * stride + g];
+        if (q >= 0 && q != own) n = this.addMove(n, MOVE_SQUEEZE, j, c, q);
         if (empty >= 0 && !alone) n = this.addMove(n, MOVE_ASSIGN, j, c, empty);
       }
       if (own >= 0) n = this.addMove(n, MOVE_WAIT, j, -1, -1);
@@ -375,6 +385,32 @@ export class GpuProblem extends Problem {
       for (let w = 0; w < d.V; w++) if (w != v && this.canRetype(k, w)) n = this.addMove(n, MOVE_RETYPE, k, w, -1);
     }
     return n;
+  }
+
+  /**
+   * For each VM type and GPU count, the node of that type too full for that many GPUs where its
+   * widest job giving them up costs least. The entering job's own cost does not depend on the node,
+   * so one node per type and count keeps the best squeeze move and spares listing one per node.
+   */
+  private findSqueezes(): void {
+    const d = this.d;
+    const stride = this.maxGpus + 1;
+    for (let x = 0; x < this.squeezeNode.length; x++) this.squeezeNode[x] = -1;
+    for (let k = 0; k < d.N; k++) {
+      const v = this.nodeType[k];
+      if (v < 0) continue;
+      const i = this.widest(k);
+      this.nodeWide[k] = i;
+      // the node ends full: its idle GPUs stop costing
+      const before = d.confCost[this.jobConf[i]] + this.nodeCost[k];
+      for (let g = d.vmGpus[v] - this.nodeUsed[k] + 1; g <= d.vmGpus[v]; g++) {
+        const ci = this.squeezed(i, k, g);
+        if (ci < 0) continue;
+        const delta = d.confCost[ci] - before;
+        const x = v * stride + g;
+        if (this.squeezeNode[x] < 0 || delta < this.squeezeDelta[x]) { this.squeezeNode[x] = k; this.squeezeDelta[x] = delta; }
+      }
+    }
   }
 
   /** Node k's job holding the most GPUs. */
