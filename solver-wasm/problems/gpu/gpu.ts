@@ -42,6 +42,7 @@ export class GpuProblem extends Problem {
   /** per VM type v and GPU count g (index v * (maxGpus + 1) + g): the full node of type v where squeezing in g GPUs costs least, as of the last listing */
   squeezeNode: StaticArray<i32>;
   squeezeDelta: StaticArray<f64>;
+  /** the most GPUs any VM type has */
   maxGpus: i32 = 0;
   jobNext: StaticArray<i32>;
   jobPrev: StaticArray<i32>;
