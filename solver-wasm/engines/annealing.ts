@@ -1,6 +1,6 @@
-import { localSearch } from "./local-search";
+import { bestDescendedConstruction, localSearch } from "./local-search";
 import { COOLING_LINEAR } from "./params";
-import { Search, SLOT_BEST, SLOT_SCRATCH, STAT_MOVES_EVALUATED, STAT_SA_ACCEPTED_WORSE, STAT_SA_REHEATS } from "./search";
+import { Search, SLOT_BEST, STAT_MOVES_EVALUATED, STAT_SA_ACCEPTED_WORSE, STAT_SA_REHEATS } from "./search";
 
 /**
  * Simulated annealing from the current solution, first polished by local search, until the budget
@@ -9,10 +9,10 @@ import { Search, SLOT_BEST, SLOT_SCRATCH, STAT_MOVES_EVALUATED, STAT_SA_ACCEPTED
  * not stay there). The start temperature, when not given, accepts the median uphill move of a
  * sample with probability 1/2. Cooling is geometric (x alpha per level of n moves) or linear in
  * elapsed time; after `reheatAfter` levels without a new best the search restarts, in turn, from
- * the best solution, from an elite member and from a fresh construction (which may enter the elite
- * set: a walk that keeps returning to one basin cannot leave it), polishes the start by local
- * search, and goes on at twice the temperature where it last found a new best (at most half the
- * start temperature).
+ * the best solution, from an elite member and from the best of a batch of descended constructions
+ * (which may enter the elite set: a walk that keeps returning to one basin cannot leave it),
+ * polishes the start by local search, and goes on at twice the temperature where it last found a
+ * new best (at most half the start temperature).
  */
 export function simulatedAnnealing(s: Search): void {
   const pb = s.pb;
@@ -62,12 +62,12 @@ export function simulatedAnnealing(s: Search): void {
       levelsSinceBest = 0;
       t = min(t0 / 2, 2 * tBest);
       const turn = <i32>s.stats[STAT_SA_REHEATS] % 3;
-      if (turn == 1) pb.loadSlot(SLOT_BEST);
-      else if (turn == 2) pb.loadSlot(s.elite.first + rng.below(s.elite.size));
-      else pb.construct(rng);
-      localSearch(s, false);
-      if (turn == 0) s.elite.offer(SLOT_SCRATCH);
-      s.keepBest();
+      if (turn == 0) bestDescendedConstruction(s);
+      else {
+        pb.loadSlot(turn == 1 ? SLOT_BEST : s.elite.first + rng.below(s.elite.size));
+        localSearch(s, false);
+        s.keepBest();
+      }
       energy = pb.cost() + penalty * pb.infeasibility();
       n = pb.listMoves();
       if (n == 0) return;

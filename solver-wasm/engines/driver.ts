@@ -1,14 +1,14 @@
 import { STOP_CONVERGED, STOP_NONE } from "../budget";
 import { simulatedAnnealing } from "./annealing";
-import { localSearch } from "./local-search";
+import { bestDescendedConstruction, localSearch } from "./local-search";
 import {
   METHOD_AUTO, METHOD_LS, METHOD_PR, METHOD_RG, METHOD_RG_LS, METHOD_SA, METHOD_TS, SolveParams,
 } from "./params";
 import { relinkElite } from "./path-relinking";
-import { better, Problem } from "./problem";
+import { Problem } from "./problem";
 import {
   PHASE_ANNEALING, PHASE_CONSTRUCT, PHASE_DONE, PHASE_LOCAL_SEARCH, PHASE_RELINKING, PHASE_RESTART, PHASE_TABU,
-  Search, SLOT_BEST, SLOT_PATH, SLOT_SCRATCH, STAT_RESTARTS,
+  Search, SLOT_BEST, SLOT_SCRATCH, STAT_RESTARTS,
 } from "./search";
 import { tabuSearch } from "./tabu";
 
@@ -105,30 +105,12 @@ function restart(s: Search): void {
   s.keepBest();
 }
 
-/** Constructions descended per fresh start of tabu search: a walk from one construction spends its patience in that construction's basin. */
-const TABU_START_BATCH: i32 = 100;
-
 /** Tabu search's next start: a kick of the best and the best of a batch of descended constructions, in turn. */
 function tabuRestart(s: Search): void {
-  const pb = s.pb;
   const restarts = <i32>s.stats[STAT_RESTARTS];
   s.count(STAT_RESTARTS);
-  if (restarts % 2 == 0) {
-    s.kick(2 + s.rng.below(s.params.kickMoves - 1));
-    return;
-  }
-  let found = false;
-  for (let i = 0; i < TABU_START_BATCH && !s.budget.tick(); i++) {
-    pb.construct(s.rng);
-    localSearch(s, false);
-    s.elite.offer(SLOT_SCRATCH);
-    s.keepBest();
-    if (!found || better(pb.infeasibility(), pb.cost(), pb.slotInfeasibility(SLOT_PATH), pb.slotCost(SLOT_PATH))) {
-      pb.saveSlot(SLOT_PATH);
-      found = true;
-    }
-  }
-  if (found) pb.loadSlot(SLOT_PATH);
+  if (restarts % 2 == 0) s.kick(2 + s.rng.below(s.params.kickMoves - 1));
+  else bestDescendedConstruction(s);
 }
 
 /**

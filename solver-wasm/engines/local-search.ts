@@ -1,5 +1,5 @@
 import { better } from "./problem";
-import { Search, STAT_MOVES_EVALUATED } from "./search";
+import { Search, SLOT_PATH, SLOT_SCRATCH, STAT_MOVES_EVALUATED } from "./search";
 
 /**
  * Descent from the current solution: best-improvement scans the whole neighbourhood each step,
@@ -32,4 +32,24 @@ export function localSearch(s: Search, firstImprovement: bool): bool {
     pb.applyMove(chosen);
     if (budget.tick()) return false;
   }
+}
+
+/** Constructions descended per fresh start of tabu search and annealing: a walk from one construction spends itself in that construction's basin. */
+const START_BATCH: i32 = 100;
+
+/** Leaves current the best of a batch of constructions, each descended, offered to the elite set and kept if best. */
+export function bestDescendedConstruction(s: Search): void {
+  const pb = s.pb;
+  let found = false;
+  for (let i = 0; i < START_BATCH && !s.budget.tick(); i++) {
+    pb.construct(s.rng);
+    localSearch(s, false);
+    s.elite.offer(SLOT_SCRATCH);
+    s.keepBest();
+    if (!found || better(pb.infeasibility(), pb.cost(), pb.slotInfeasibility(SLOT_PATH), pb.slotCost(SLOT_PATH))) {
+      pb.saveSlot(SLOT_PATH);
+      found = true;
+    }
+  }
+  if (found) pb.loadSlot(SLOT_PATH);
 }
