@@ -37,7 +37,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
  */
 export async function benchGpu(argv: string[]): Promise<void> {
   const { values } = parseArgs({ args: argv, options: {
-    methods: { type: 'string', default: 'edf,fifo,priority,greedy,rg,pr' }, sizes: { type: 'string', default: '10,20,50,100' },
+    methods: { type: 'string', default: 'edf,fifo,priority,greedy,rg,pr' }, sizes: { type: 'string', default: '10,20,50' },
     seed: { type: 'string', default: '1' }, out: { type: 'string', default: 'bench/results/gpu' },
     suite: { type: 'string', default: 'suite' },
   } });
@@ -141,7 +141,7 @@ function markdown(meta: Record<string, unknown>, s: Record<string, any>, byScena
     `# GPU scheduling: every method on ${meta.suite}`,
     '',
     `Seed ${meta.seed}; ${meta.budget}; ${meta.node}, ${meta.date}. Reproduce: \`npm run bench -- gpu\``,
-    '(options `--suite suite|reference-mix --methods ... --sizes 10,20,50,100 --seed N --out FILE`). Costs are VM rental plus weighted tardiness over a whole replay.',
+    '(options `--suite suite|reference-mix --methods ... --sizes 10,20,50 (100: hours) --seed N --out FILE`). Costs are VM rental plus weighted tardiness over a whole replay.',
     '',
     '## Mean gain against EDF (1 - cost / EDF cost), per scenario',
     '',
