@@ -37,7 +37,7 @@ export function localSearch(s: Search, firstImprovement: bool): bool {
 /** Constructions descended per fresh start of tabu search and annealing: a walk from one construction spends itself in that construction's basin. */
 const START_BATCH: i32 = 100;
 
-/** Leaves current the best of a batch of constructions, each descended, offered to the elite set and kept if best. */
+/** Leaves current the best of a batch of constructions, each descended, offered to the elite set and kept if best (holds the batch's best in the path slot: not for use inside path relinking). */
 export function bestDescendedConstruction(s: Search): void {
   const pb = s.pb;
   let found = false;
