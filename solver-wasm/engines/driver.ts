@@ -99,7 +99,7 @@ function restart(s: Search): void {
   const restarts = <i32>s.stats[STAT_RESTARTS];
   s.count(STAT_RESTARTS);
   if (restarts % 2 == 0) s.pb.construct(s.rng);
-  else s.kick(2 + s.rng.below(s.params.kickMoves - 1));
+  else s.kick();
   localSearch(s, false);
   s.elite.offer(SLOT_SCRATCH);
   s.keepBest();
@@ -109,7 +109,7 @@ function restart(s: Search): void {
 function tabuRestart(s: Search): void {
   const restarts = <i32>s.stats[STAT_RESTARTS];
   s.count(STAT_RESTARTS);
-  if (restarts % 2 == 0) s.kick(2 + s.rng.below(s.params.kickMoves - 1));
+  if (restarts % 2 == 0) s.kick();
   else bestDescendedConstruction(s);
 }
 

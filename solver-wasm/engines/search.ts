@@ -74,9 +74,10 @@ export class Search {
     this.stats[stat] += 1;
   }
 
-  /** Loads the best solution and applies k random moves to it. */
-  kick(k: i32): void {
+  /** Loads the best solution and applies 2 to kickMoves random moves to it. */
+  kick(): void {
     const pb = this.pb;
+    const k = 2 + this.rng.below(this.params.kickMoves - 1);
     pb.loadSlot(SLOT_BEST);
     for (let i = 0; i < k; i++) {
       const n = pb.listMoves();
