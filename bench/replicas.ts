@@ -23,8 +23,8 @@ export const SETUPS: Setup[] = [
   { trace: 'nasa1995', file: 'instances/traces/nasa1995/requests_per_minute.csv', service: () => serviceFile('nasa-web.json'), fromDay: 0, start: '1995-07-01 00:00' },
 ];
 
-/** `quantile`: the planner with the service's violation price taken away (run only where the service has one). */
-const RUNS: { label: string; policy: PolicyName; forecaster: 'seasonal' | 'lstm' | 'none'; quantile?: true }[] = [
+/** `quantile`: the planner with the service's violation price taken away; `priced`: run only where the service has that price (without it, planning on the truth is the oracle). */
+const RUNS: { label: string; policy: PolicyName; forecaster: 'seasonal' | 'lstm' | 'truth' | 'none'; quantile?: true; priced?: true }[] = [
   { label: 'reactive', policy: 'reactive', forecaster: 'none' },
   { label: 'memory', policy: 'memory', forecaster: 'none' },
   { label: 'hpa', policy: 'hpa', forecaster: 'none' },
@@ -32,11 +32,12 @@ const RUNS: { label: string; policy: PolicyName; forecaster: 'seasonal' | 'lstm'
   { label: 'predictive (lstm)', policy: 'predictive', forecaster: 'lstm' },
   { label: 'planner (seasonal)', policy: 'planner', forecaster: 'seasonal' },
   { label: 'planner (lstm)', policy: 'planner', forecaster: 'lstm' },
-  { label: 'planner (lstm, quantile)', policy: 'planner', forecaster: 'lstm', quantile: true },
+  { label: 'planner (lstm, quantile)', policy: 'planner', forecaster: 'lstm', quantile: true, priced: true },
+  { label: 'planner (true future)', policy: 'planner', forecaster: 'truth', priced: true },
   { label: 'oracle', policy: 'oracle', forecaster: 'none' },
 ];
 /** The policies replayed again on the weeks after the evaluated one, with the same trained LSTM. */
-const LATER = ['memory', 'planner (lstm)', 'oracle'];
+const LATER = ['memory', 'planner (lstm)', 'planner (true future)', 'oracle'];
 const LATER_WEEKS = 2;
 /** Violating-minute prices the LSTM planner is replayed at on the evaluated week: what an error budget costs in replicas and events. */
 const MISS_PRICES = [0.05, 0.1, 0.2, 0.5, 1];
@@ -71,17 +72,18 @@ export async function benchReplicas(argv: string[]): Promise<void> {
     const lstm = await LstmForecaster.train(loads, start, { seed, epochs: Number(values.epochs), firstWeekMinute }, from);
     const trainS = (performance.now() - t0) / 1000;
     console.log(`# ${setup.trace}: LSTM trained in ${trainS.toFixed(0)} s`);
-    const forecasters: Record<string, Forecaster> = { seasonal: seasonalNaive(), lstm: lstm.forecaster(firstWeekMinute), none: seasonalNaive() };
+    const forecasters: Record<string, Forecaster> = { seasonal: seasonalNaive(), lstm: lstm.forecaster(firstWeekMinute), truth: ORACLE, none: seasonalNaive() };
     const replay = (run: (typeof RUNS)[number], from: number, until: number, s = run.quantile ? { ...service, violationCostPerMin: undefined } : service) => {
       const t1 = performance.now();
       const r = simulateReplicas(s, loads, replicaPolicy(run.policy, s, forecasters[run.forecaster], ORACLE), from, until, seed);
       console.log(`${setup.trace} ${from / DAY}-${until / DAY} d ${run.label.padEnd(24)} violations ${(100 * r.violationRate).toFixed(2)}% p95 ${r.p95Ms?.toFixed(1) ?? 'overload'} p99 ${r.p99Ms?.toFixed(1) ?? 'overload'} events ${r.scalingEvents} instance-min ${r.instanceMinutes}`);
       return { ...r, label: run.label, wallS: (performance.now() - t1) / 1000 };
     };
-    const runs = RUNS.filter((run) => !run.quantile || service.violationCostPerMin).map((run) => replay(run, start, end));
+    const ran = RUNS.filter((run) => !run.priced || service.violationCostPerMin);
+    const runs = ran.map((run) => replay(run, start, end));
     const later = Array.from({ length: LATER_WEEKS }, (_, w) => end + (w + 1) * 7 * DAY).filter((until) => until <= loads.length).map((until) => ({
       evalMinutes: [until - 7 * DAY, until],
-      policies: RUNS.filter((run) => LATER.includes(run.label)).map((run) => {
+      policies: ran.filter((run) => LATER.includes(run.label)).map((run) => {
         const { series: _, ...r } = replay(run, until - 7 * DAY, until);
         return r;
       }),
@@ -177,7 +179,7 @@ function markdown(results: any[], seed: number): string {
       '',
       r.violationCostPerMin === null
         ? 'The service prices no violating minute: the planner holds the SLO on the 95% quantile of its forecast misses.'
-        : `A violating minute costs ${r.violationCostPerMin} (in the cost column too): the planner weighs expected misses against replicas and events; "quantile" is the planner without that price.`,
+        : `A violating minute costs ${r.violationCostPerMin} (in the cost column too): the planner weighs expected misses against replicas and events; "quantile" is the planner without that price; "true future" is the planner forecasting the loads to come exactly (what the forecast costs), the oracle the same with no miss allowed.`,
       '',
       ...head,
       ...r.policies.map(row),
