@@ -39,11 +39,11 @@ export class GpuProblem extends Problem {
   nodeHead: StaticArray<i32>;
   /** each node's widest job, as of the last listing */
   nodeWide: StaticArray<i32>;
-  /** per VM type v and GPU count g (index v * (maxGpus + 1) + g): the full node of type v where squeezing in g GPUs costs least, as of the last listing */
+  /** per VM type v and GPU count g (index v * squeezeStride + g): the full node of type v where squeezing in g GPUs costs least, as of the last listing */
   squeezeNode: StaticArray<i32>;
   squeezeDelta: StaticArray<f64>;
-  /** the most GPUs any VM type has */
-  maxGpus: i32 = 0;
+  /** one more than the most GPUs any VM type has */
+  squeezeStride: i32 = 1;
   jobNext: StaticArray<i32>;
   jobPrev: StaticArray<i32>;
   costSum: f64 = 0;
@@ -78,10 +78,11 @@ export class GpuProblem extends Problem {
     this.nodeExcess = new StaticArray<f64>(d.N);
     this.nodeHead = new StaticArray<i32>(d.N);
     this.nodeWide = new StaticArray<i32>(d.N);
-    let widestVm = 0;
-    for (let v = 0; v < d.V; v++) widestVm = max(widestVm, d.vmGpus[v]);
-    this.squeezeNode = new StaticArray<i32>(d.V * (widestVm + 1));
-    this.squeezeDelta = new StaticArray<f64>(d.V * (widestVm + 1));
+    // a local: AssemblyScript reads no field before every one is assigned
+    let stride = 1;
+    for (let v = 0; v < d.V; v++) stride = max(stride, d.vmGpus[v] + 1);
+    this.squeezeNode = new StaticArray<i32>(d.V * stride);
+    this.squeezeDelta = new StaticArray<f64>(d.V * stride);
     this.jobNext = new StaticArray<i32>(d.J);
     this.jobPrev = new StaticArray<i32>(d.J);
     const undoCap = 2 * d.J + 8;
@@ -94,7 +95,7 @@ export class GpuProblem extends Problem {
     this.slots = slots;
     this.slotData = new StaticArray<i32>(slots * 2 * d.J);
     this.slotScore = new StaticArray<f64>(2 * slots);
-    this.maxGpus = widestVm;
+    this.squeezeStride = stride;
     this.clear();
     this.evaluateFull();
   }
@@ -355,7 +356,6 @@ export class GpuProblem extends Problem {
     const d = this.d;
     const empty = this.emptyNode();
     this.findSqueezes();
-    const stride = this.maxGpus + 1;
     let n = 0;
     for (let j = 0; j < d.J; j++) {
       const own = this.jobNode[j];
@@ -374,7 +374,7 @@ export class GpuProblem extends Problem {
             n = this.addMove(n, MOVE_ASSIGN, j, c, k);
           }
         }
-        const q = this.squeezeNode[v * stride + g];
+        const q = this.squeezeNode[v * this.squeezeStride + g];
         if (q >= 0 && q != own) n = this.addMove(n, MOVE_SQUEEZE, j, c, q);
         if (empty >= 0 && !alone) n = this.addMove(n, MOVE_ASSIGN, j, c, empty);
       }
@@ -395,7 +395,6 @@ export class GpuProblem extends Problem {
    */
   private findSqueezes(): void {
     const d = this.d;
-    const stride = this.maxGpus + 1;
     for (let x = 0; x < this.squeezeNode.length; x++) this.squeezeNode[x] = -1;
     for (let k = 0; k < d.N; k++) {
       const v = this.nodeType[k];
@@ -408,7 +407,7 @@ export class GpuProblem extends Problem {
         const ci = this.squeezed(i, k, g);
         if (ci < 0) continue;
         const delta = d.confCost[ci] - before;
-        const x = v * stride + g;
+        const x = v * this.squeezeStride + g;
         if (this.squeezeNode[x] < 0 || delta < this.squeezeDelta[x]) { this.squeezeNode[x] = k; this.squeezeDelta[x] = delta; }
       }
     }
