@@ -24,9 +24,9 @@ export interface EngineParams {
   /** annealing start temperature (default: from sampled uphill moves) */
   saStartTemperature?: number;
   saCooling?: 'geometric' | 'linear';
-  /** geometric cooling factor per temperature level (default 0.95) */
+  /** geometric cooling factor per temperature level (default 0.99) */
   saAlpha?: number;
-  /** temperature levels without a new best before a reheat (default 30) */
+  /** temperature levels without a new best before a reheat (default 300) */
   saReheatAfter?: number;
   prDirection?: 'forward' | 'backward' | 'mixed';
 }
@@ -60,8 +60,8 @@ const PARAMS: ((o: SearchOptions) => number)[] = [
   (o) => o.candidateList ?? 0,
   (o) => o.saStartTemperature ?? 0,
   (o) => (o.saCooling === 'linear' ? 1 : 0),
-  (o) => o.saAlpha ?? 0.95,
-  (o) => o.saReheatAfter ?? 30,
+  (o) => o.saAlpha ?? 0.99,
+  (o) => o.saReheatAfter ?? 300,
   (o) => ({ forward: 0, backward: 1, mixed: 2 })[o.prDirection ?? 'mixed'],
 ];
 

@@ -48,8 +48,10 @@ export class SolveParams {
   candidateList: i32 = 0;
   saStartTemperature: f64 = 0;
   saCooling: i32 = COOLING_GEOMETRIC;
-  saAlpha: f64 = 0.95;
-  saReheatAfter: i32 = 30;
+  // slow cooling, long patience: at 0.95 and 30 levels the walk left each temperature too soon and
+  // missed basins that one constant temperature reaches (Light/15Components/Ins3 and Ins8)
+  saAlpha: f64 = 0.99;
+  saReheatAfter: i32 = 300;
   prDirection: i32 = PR_MIXED;
 
   static read(a: StaticArray<f64>): SolveParams {
