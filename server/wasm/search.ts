@@ -60,6 +60,8 @@ const PARAMS: ((o: SearchOptions) => number)[] = [
   (o) => o.candidateList ?? 0,
   (o) => o.saStartTemperature ?? 0,
   (o) => (o.saCooling === 'linear' ? 1 : 0),
+  // slow cooling, long patience: at 0.95 and 30 levels the walk left each temperature too soon and
+  // missed basins that one constant temperature reaches (Light/15Components/Ins3 and Ins8)
   (o) => o.saAlpha ?? 0.99,
   (o) => o.saReheatAfter ?? 300,
   (o) => ({ forward: 0, backward: 1, mixed: 2 })[o.prDirection ?? 'mixed'],

@@ -33,7 +33,7 @@ export const PR_FORWARD: i32 = 0;
 export const PR_BACKWARD: i32 = 1;
 export const PR_MIXED: i32 = 2;
 
-/** The parameters of one solve; 0 for an optional engine parameter means "derive it". */
+/** The parameters of one solve, every field written by the host from its array (whose defaults are the effective ones); 0 for an optional engine parameter means "derive it". */
 export class SolveParams {
   method: i32 = METHOD_RG_LS;
   seed: u64 = 1;
@@ -48,8 +48,6 @@ export class SolveParams {
   candidateList: i32 = 0;
   saStartTemperature: f64 = 0;
   saCooling: i32 = COOLING_GEOMETRIC;
-  // slow cooling, long patience: at 0.95 and 30 levels the walk left each temperature too soon and
-  // missed basins that one constant temperature reaches (Light/15Components/Ins3 and Ins8)
   saAlpha: f64 = 0.99;
   saReheatAfter: i32 = 300;
   prDirection: i32 = PR_MIXED;
