@@ -1,24 +1,30 @@
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { accessSync, constants, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { parseSpace4aiSolution } from '../adapters/space4ai/solution.js';
+import * as grpc from '@grpc/grpc-js';
+import { inSolutionFile, parseSpace4aiSolution } from '../adapters/space4ai/solution.js';
 import { readReferenceFolder } from '../adapters/gpu-scheduler/reference-csv.js';
 import { parseSpace4aiSystem } from '../adapters/space4ai/system.js';
+import { MAX_MAGNITUDE } from './fields.js';
 import type { GpuInstance } from './gpu/model.js';
 import { GPU_METHODS } from './gpu/schedulers.js';
 import { simulateGpu } from './gpu/service.js';
 import { DEFAULT_TIME_MODEL, resolveGpuInstance } from './gpu/predicted-times.js';
-import { modelsFolder } from './models/file-io.js';
+import { modelKind, modelsFolder } from './models/file-io.js';
 import { optimizerClient, solveOverStream } from './grpc/client.js';
-import { DEFAULT_ADDRESS, startServer } from './grpc/server.js';
+import { planInputOf, serviceFields, sharedPlanInputOf } from './grpc/convert-replicas.js';
+import { DEFAULT_ADDRESS, startServer, type OptimizerServer } from './grpc/server.js';
 import { InputError } from './input-error.js';
+import { parseJsonText } from './json-text.js';
+import { MAX_CANDIDATE_LIST, MAX_ELITE } from './limits.js';
 import { ExecTimeModel, jobFolds, mape, readProfilingTable } from './models/exec-time.js';
 import { projectRoot } from './paths.js';
+import { readProtoJson } from './proto-json.js';
 import { STREAMING_STORE } from './replicas/model.js';
 import { planReplicas } from './replicas/plan.js';
 import { POLICIES } from './replicas/policies.js';
-import { FORECASTERS, planRequestOf, simulateReplicaTrace } from './replicas/service.js';
-import { planSharedReplicas, sharedRequestOf } from './replicas/shared.js';
+import { FORECASTERS, simulateReplicaTrace } from './replicas/service.js';
+import { planSharedReplicas } from './replicas/shared.js';
 import { parseTrace, weekMinute } from './replicas/trace.js';
 import { validateReplicaService } from './replicas/validate.js';
 import type { PlacementEvaluation } from './placement/evaluate.js';
@@ -27,25 +33,29 @@ import { DEFAULT_SECONDS, evaluateDecision, NoSolutionError, PLACEMENT_METHODS, 
 import { inThreadRunner } from './pool.js';
 import { SEARCH_METHODS } from './wasm/search.js';
 
-const USAGE = `usage:
-  copt solve placement SYSTEM.json [--lambda X] [--method auto|rg+ls|rg|ls|ts|sa|pr|exact] [--seconds S]
-                                   [--iterations N] [--unimproved S] [--target COST] [--seed N]
-                                   [--compat copt|space4ai-d|space4ai-r] [--out FILE] [--server HOST:PORT]
-                                   [--summary] [--elite N] [--tenure N] [--candidates N] [--temperature T]
-                                   [--cooling geometric|linear] [--alpha A] [--reheat N]
-                                   [--relink forward|backward|mixed]
-  copt evaluate placement SYSTEM.json SOLUTION.json [--lambda X] [--compat ...]
-  copt schedule gpu INSTANCE.json|FOLDER [--method greedy|rg|pr|ls|ts|sa|edf|fifo|priority] [--seed N]
-                   [--iterations N] [--constructions N] [--seconds S] [--elite N] [--horizon S]
-                   [--out FILE] [--log FILE]
-  copt train exec-time [--data CSV] [--out DIR] [--epochs N] [--seed N] [--folds N]
-  copt simulate replicas --trace FILE --policy reactive|memory|hpa|predictive|planner|oracle
-                         [--forecaster lstm|seasonal] [--model DIR] [--save-model DIR] [--service FILE.json]
-                         [--from-day N] [--train-days N] [--eval-days N] [--time-col NAME] [--load-col NAME] [--seed N]
-                         [--trace-start "YYYY-MM-DD HH:MM"] [--series] [--out FILE]
-  copt plan replicas REQUEST.json [--out FILE]
-                     (a request with services and a capacity: [--method auto|rg+ls|rg|ls|ts|sa|pr] [--seconds S] [--seed N])
-  copt serve [--address HOST:PORT | --port N]`;
+/** Each command's usage, shown by `copt COMMAND --help` and after a mistake in its options. */
+const USAGES: Record<string, string> = {
+  'solve placement': `copt solve placement SYSTEM.json [--lambda X] [--method auto|rg+ls|rg|ls|ts|sa|pr|exact] [--seconds S]
+                     [--iterations N] [--unimproved S] [--target COST] [--seed N]
+                     [--compat copt|space4ai-d|space4ai-r] [--out FILE] [--server HOST:PORT]
+                     [--summary] [--elite N] [--tenure N] [--candidates N] [--temperature T]
+                     [--cooling geometric|linear] [--alpha A] [--reheat N]
+                     [--relink forward|backward|mixed]`,
+  'evaluate placement': 'copt evaluate placement SYSTEM.json SOLUTION.json [--lambda X] [--compat copt|space4ai-d|space4ai-r]',
+  'schedule gpu': `copt schedule gpu INSTANCE.json|FOLDER [--method greedy|rg|pr|ls|ts|sa|edf|fifo|priority] [--seed N]
+                  [--iterations N] [--constructions N] [--seconds S] [--elite N] [--horizon S]
+                  [--out FILE] [--log FILE]`,
+  'train exec-time': 'copt train exec-time [--data CSV] [--out DIR] [--epochs N] [--seed N] [--folds N]',
+  'simulate replicas': `copt simulate replicas --trace FILE --policy reactive|memory|hpa|predictive|planner|oracle
+                       [--forecaster lstm|seasonal] [--model DIR] [--save-model DIR] [--service FILE.json]
+                       [--from-day N] [--train-days N] [--eval-days N] [--time-col NAME] [--load-col NAME] [--seed N]
+                       [--trace-start "YYYY-MM-DD HH:MM"] [--series] [--out FILE]`,
+  'plan replicas': `copt plan replicas REQUEST.json [--out FILE]
+                   (a request with services and a capacity: [--method auto|rg+ls|rg|ls|ts|sa|pr] [--seconds S] [--seed N])`,
+  serve: 'copt serve [--address HOST:PORT | --port N] [--workers N] [--max-queue N]',
+};
+
+const USAGE = `usage:\n${Object.values(USAGES).map((u) => `  ${u.replace(/\n/g, '\n  ')}`).join('\n')}\n  copt --version`;
 
 /** gRPC status of an exact solve with no feasible placement to answer (exit code 1, as in this process). */
 const FAILED_PRECONDITION = 9;
@@ -59,25 +69,41 @@ const METHOD_ENUM: Record<PlacementMethod, string> = { rg: 'RG', ls: 'LS', 'rg+l
 const COOLING_ENUM = { geometric: 'SA_COOLING_GEOMETRIC', linear: 'SA_COOLING_LINEAR' } as const;
 const RELINK_ENUM = { forward: 'RELINK_FORWARD', backward: 'RELINK_BACKWARD', mixed: 'RELINK_MIXED' } as const;
 
+const COMMANDS: Record<string, (args: string[]) => number | Promise<number>> = {
+  'solve placement': solve,
+  'evaluate placement': evaluate,
+  'schedule gpu': scheduleGpu,
+  'train exec-time': trainExecTime,
+  'simulate replicas': simulateReplicasCommand,
+  'plan replicas': planReplicasCommand,
+  serve,
+};
+
 /** Runs the command line; returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
   try {
-    const [command, what, ...rest] = argv;
-    if (command === 'serve') return await serve([what, ...rest].filter((x) => x !== undefined));
-    if (command === 'solve' && what === 'placement') return await solve(rest);
-    if (command === 'evaluate' && what === 'placement') return evaluate(rest);
-    if (command === 'schedule' && what === 'gpu') return await scheduleGpu(rest);
-    if (command === 'train' && what === 'exec-time') return await trainExecTime(rest);
-    if (command === 'simulate' && what === 'replicas') return await simulateReplicasCommand(rest);
-    if (command === 'plan' && what === 'replicas') return planReplicasCommand(rest);
-    if (command === undefined || command === '--help' || command === 'help') {
+    const [command, what] = argv;
+    if (command === '--version' || command === '-V' || command === 'version') {
+      console.log(`copt ${version()}`);
+      return 0;
+    }
+    if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
       console.log(USAGE);
       return command === undefined ? 2 : 0;
     }
-    throw new UsageError(`unknown command "${[command, what].filter(Boolean).join(' ')}"\n${USAGE}`);
+    const name = command === 'serve' ? 'serve' : `${command} ${what ?? ''}`.trim();
+    const run = COMMANDS[name];
+    if (!run) throw new UsageError(`unknown command "${name}" (commands: ${Object.keys(COMMANDS).join(', ')}; copt --help shows their options)`);
+    const args = argv.slice(name === 'serve' ? 1 : 2);
+    if (args.includes('--help') || args.includes('-h')) {
+      console.log(`usage: ${USAGES[name]}`);
+      return 0;
+    }
+    current = name;
+    return await run(args);
   } catch (err) {
     if (err instanceof UsageError || err instanceof InputError) {
-      process.stderr.write(`copt: ${err.message}\n`);
+      process.stderr.write(`copt: ${oneLine(err.message)}\n`);
       return 2;
     }
     if (err instanceof NoSolutionError) {
@@ -85,29 +111,63 @@ export async function main(argv: string[]): Promise<number> {
       return 1;
     }
     if (isGrpcError(err)) {
-      process.stderr.write(`copt: server: ${err.details}\n`);
+      process.stderr.write(`copt: server: ${oneLine(err.details)}\n`);
       return err.code === FAILED_PRECONDITION ? 1 : 2;
     }
     throw err;
   }
 }
 
+/** The command being run, named in hints. */
+let current = '';
+
+/** The package's version. */
+function version(): string {
+  return (JSON.parse(readFileSync(join(projectRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+/** A message on one line: line breaks (from names in the input) shown escaped. */
+const oneLine = (text: string) => text.replace(/\r?\n/g, '\\n');
+
 function isGrpcError(err: unknown): err is { code: number; details: string } {
   return typeof err === 'object' && err !== null && 'code' in err && 'details' in err;
 }
 
 function options<S extends Record<string, { type: 'string' | 'boolean' }>>(args: string[], spec: S, positionals: number) {
+  const hint = `see copt ${current} --help`;
   let parsed;
   try {
-    parsed = parseArgs({ args, options: spec, allowPositionals: true, strict: true }) as unknown as {
+    parsed = parseArgs({ args: negativeValues(args, spec), options: spec, allowPositionals: true, strict: true }) as unknown as {
       values: { [K in keyof S]?: S[K]['type'] extends 'boolean' ? boolean : string };
       positionals: string[];
     };
   } catch (err) {
-    throw new UsageError(`${(err as Error).message}\n${USAGE}`);
+    const e = err as Error & { code?: string };
+    const option = /'(-[^']*)'/.exec(e.message)?.[1];
+    if (e.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw new UsageError(`unknown option ${option ?? ''} (${hint})`);
+    if (e.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') throw new UsageError(`${option?.split(' ')[0] ?? 'an option'} needs a value (${hint})`);
+    throw new UsageError(`${e.message.split('.')[0]} (${hint})`);
   }
-  if (parsed.positionals.length !== positionals) throw new UsageError(`expected ${positionals} file argument(s), got ${parsed.positionals.length}\n${USAGE}`);
+  if (parsed.positionals.length !== positionals) {
+    throw new UsageError(`expected ${positionals} file argument${positionals === 1 ? '' : 's'}, got ${parsed.positionals.length}${parsed.positionals.length ? ` (${parsed.positionals.join(' ')})` : ''} (${hint})`);
+  }
   return parsed;
+}
+
+/** The arguments with a negative number after a value option joined to it (`--seconds -1` -> `--seconds=-1`), which parseArgs would take for an option. */
+function negativeValues(args: string[], spec: Record<string, { type: 'string' | 'boolean' }>): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    const next = args[i + 1];
+    if (a.startsWith('--') && !a.includes('=') && spec[a.slice(2)]?.type === 'string' && next !== undefined && /^-(\d|\.\d|Infinity)/.test(next)) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else {
+      out.push(a);
+    }
+  }
+  return out;
 }
 
 function number(value: string | undefined, flag: string, check: (x: number) => boolean, rule: string): number | undefined {
@@ -141,6 +201,35 @@ function inFile<T>(file: string, parse: (text: string) => T): T {
   }
 }
 
+/** Reads a JSON file in the proto3 JSON layout of a message and runs `read` on the message; errors name the file and its own field names. */
+async function protoFile<T>(file: string, type: string, read: (message: Record<string, any>) => T | Promise<T>): Promise<T> {
+  try {
+    return await readProtoJson(type, readText(file), 'file').readWith(read);
+  } catch (err) {
+    if (err instanceof InputError) throw new UsageError(`${file}: ${err.message}`);
+    throw err;
+  }
+}
+
+/** Fails now, before any work, when `file` (given with `flag`) could not be written: its folder missing or not writable, or it is a folder. */
+function writable(file: string | undefined, flag: string): void {
+  if (file === undefined) return;
+  const dir = dirname(resolve(file));
+  try {
+    if (!statSync(dir).isDirectory()) throw new UsageError(`--${flag} ${file}: ${dir} is not a folder`);
+    accessSync(dir, constants.W_OK);
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    throw new UsageError(`--${flag} ${file}: cannot write into ${dir} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  if (existsSync(file) && statSync(file).isDirectory()) throw new UsageError(`--${flag} ${file}: is a folder, not a file`);
+}
+
+/** A whole-number flag in [least, most]. */
+function wholeFlag(value: string | undefined, flag: string, least: number, most = 1e9): number | undefined {
+  return number(value, flag, (x) => Number.isInteger(x) && x >= least && x <= most, most >= 1e9 ? `must be a whole number >= ${least}` : `must be a whole number from ${least} to ${most}`);
+}
+
 const COMMON = {
   lambda: { type: 'string' },
   compat: { type: 'string' },
@@ -156,25 +245,25 @@ async function solve(args: string[]): Promise<number> {
     reheat: { type: 'string' }, relink: { type: 'string' },
   } as const, 1);
   const file = positionals[0];
-  const lambda = number(values.lambda, 'lambda', (x) => x > 0, 'must be > 0');
+  const lambda = number(values.lambda, 'lambda', (x) => x > 0 && x <= MAX_MAGNITUDE, `must be > 0 and at most ${MAX_MAGNITUDE}`);
   const profile = choice(values.compat, 'compat', PROFILES, 'copt');
   const method = choice(values.method, 'method', PLACEMENT_METHODS, 'auto');
   const seconds = number(values.seconds, 'seconds', (x) => x > 0, 'must be > 0') ?? DEFAULT_SECONDS;
-  const iterations = number(values.iterations, 'iterations', (x) => Number.isInteger(x) && x > 0, 'must be a whole number > 0');
+  const iterations = wholeFlag(values.iterations, 'iterations', 1);
   const seed = number(values.seed, 'seed', (x) => Number.isSafeInteger(x) && x >= 0, 'must be a whole number >= 0') ?? 1;
   const unimprovedSeconds = number(values.unimproved, 'unimproved', (x) => x > 0, 'must be > 0');
   const targetCost = number(values.target, 'target', () => true, 'must be a number');
-  const whole = (v: string | undefined, flag: string) => number(v, flag, (x) => Number.isInteger(x) && x >= 1, 'must be a whole number >= 1');
   const engine: NonNullable<SolvePlacementInput['engine']> = {
-    eliteSize: whole(values.elite, 'elite'),
-    tabuTenure: whole(values.tenure, 'tenure'),
-    candidateList: whole(values.candidates, 'candidates'),
+    eliteSize: wholeFlag(values.elite, 'elite', 1, MAX_ELITE),
+    tabuTenure: wholeFlag(values.tenure, 'tenure', 1),
+    candidateList: wholeFlag(values.candidates, 'candidates', 1, MAX_CANDIDATE_LIST),
     saStartTemperature: number(values.temperature, 'temperature', (x) => x > 0, 'must be > 0'),
     saCooling: values.cooling === undefined ? undefined : choice(values.cooling, 'cooling', ['geometric', 'linear'] as const, 'geometric'),
     saAlpha: number(values.alpha, 'alpha', (x) => x > 0 && x < 1, 'must be in (0, 1)'),
-    saReheatAfter: whole(values.reheat, 'reheat'),
+    saReheatAfter: wholeFlag(values.reheat, 'reheat', 1),
     prDirection: values.relink === undefined ? undefined : choice(values.relink, 'relink', ['forward', 'backward', 'mixed'] as const, 'mixed'),
   };
+  writable(values.out, 'out');
   for (const k of Object.keys(engine) as (keyof typeof engine)[]) if (engine[k] === undefined) delete engine[k];
   const bar = new ProgressBar(seconds);
 
@@ -219,13 +308,13 @@ async function solve(args: string[]): Promise<number> {
 function evaluate(args: string[]): number {
   const { values, positionals } = options(args, COMMON, 2);
   const [sysFile, solFile] = positionals;
-  const lambda = number(values.lambda, 'lambda', (x) => x > 0, 'must be > 0');
+  const lambda = number(values.lambda, 'lambda', (x) => x > 0 && x <= MAX_MAGNITUDE, `must be > 0 and at most ${MAX_MAGNITUDE}`);
   const profile = choice(values.compat, 'compat', PROFILES, 'copt');
   const system = inFile(sysFile, parseSpace4aiSystem);
   const decision = inFile(solFile, parseSpace4aiSolution);
   let ev: PlacementEvaluation;
   try {
-    ev = evaluateDecision(system, profile, decision, lambda).evaluation;
+    ev = inSolutionFile(decision, () => evaluateDecision(system, profile, decision, lambda)).evaluation;
   } catch (err) {
     if (err instanceof InputError) throw new UsageError(`${solFile}: ${err.message}`);
     throw err;
@@ -241,7 +330,7 @@ function evaluate(args: string[]): number {
   return 0;
 }
 
-/** A GPU instance from our JSON, or from a folder in the reference scheduler's CSV layout. */
+/** A GPU instance from our JSON (the GpuInstance message's JSON form), or from a folder in the reference scheduler's CSV layout. */
 async function readGpuInstance(path: string): Promise<GpuInstance> {
   let folder: boolean;
   try {
@@ -249,16 +338,9 @@ async function readGpuInstance(path: string): Promise<GpuInstance> {
   } catch (err) {
     throw new UsageError(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
+  if (!folder) return protoFile(path, 'copt.v1.GpuInstance', resolveGpuInstance);
   try {
-    if (folder) return readReferenceFolder(path);
-    const text = readText(path);
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch (err) {
-      throw new UsageError(`${path}: not valid JSON (${(err as Error).message})`);
-    }
-    return await resolveGpuInstance(json);
+    return readReferenceFolder(path);
   } catch (err) {
     if (err instanceof InputError) throw new UsageError(`${path}: ${err.message}`);
     throw err;
@@ -270,18 +352,19 @@ async function scheduleGpu(args: string[]): Promise<number> {
     method: { type: 'string' }, seed: { type: 'string' }, iterations: { type: 'string' }, constructions: { type: 'string' },
     seconds: { type: 'string' }, elite: { type: 'string' }, horizon: { type: 'string' }, out: { type: 'string' }, log: { type: 'string' },
   } as const, 1);
-  const instance = await readGpuInstance(positionals[0]);
-  const whole = (v: string | undefined, flag: string) => number(v, flag, (x) => Number.isInteger(x) && x >= 1, 'must be a whole number >= 1');
-  const r = simulateGpu({
-    instance,
+  const budget = {
     method: choice(values.method, 'method', GPU_METHODS, 'pr'),
     seed: number(values.seed, 'seed', (x) => Number.isSafeInteger(x) && x >= 0, 'must be a whole number >= 0') ?? 1,
-    iterations: whole(values.iterations, 'iterations'),
-    constructions: whole(values.constructions, 'constructions'),
+    iterations: wholeFlag(values.iterations, 'iterations', 1),
+    constructions: wholeFlag(values.constructions, 'constructions', 1),
     seconds: number(values.seconds, 'seconds', (x) => x > 0, 'must be > 0'),
-    eliteSize: whole(values.elite, 'elite'),
+    eliteSize: wholeFlag(values.elite, 'elite', 1, MAX_ELITE),
     horizonS: number(values.horizon, 'horizon', (x) => x > 0, 'must be > 0'),
-  });
+  };
+  writable(values.out, 'out');
+  writable(values.log, 'log');
+  const instance = await readGpuInstance(positionals[0]);
+  const r = simulateGpu({ instance, ...budget });
   const text = JSON.stringify({
     instance: r.instance, method: r.method, seed: r.seed,
     total_cost: r.totalCost, vm_cost: r.vmCost, tardiness_cost: r.tardinessCost, total_tardiness_s: r.totalTardinessS,
@@ -338,15 +421,23 @@ async function simulateReplicasCommand(args: string[]): Promise<number> {
     'from-day': { type: 'string' }, 'train-days': { type: 'string' }, 'eval-days': { type: 'string' }, 'time-col': { type: 'string' }, 'load-col': { type: 'string' },
     'trace-start': { type: 'string' }, seed: { type: 'string' }, series: { type: 'boolean' }, out: { type: 'string' }, model: { type: 'string' }, 'save-model': { type: 'string' },
   } as const, 0);
-  if (!values.trace) throw new UsageError('--trace FILE is required');
+  if (!values.trace) throw new UsageError(`--trace FILE is required (see copt ${current} --help)`);
   const policy = choice(values.policy, 'policy', POLICIES, 'planner');
   const forecasterName = choice(values.forecaster, 'forecaster', FORECASTERS, 'seasonal');
-  const service = values.service ? inFile(values.service, (text) => validateReplicaService(JSON.parse(text))) : STREAMING_STORE;
+  if (values.model !== undefined && modelKind(values.model) !== 'lstm-forecast') {
+    const kind = modelKind(values.model);
+    throw new UsageError(`--model ${values.model}: ${kind ? `holds a model of kind ${kind}, not lstm-forecast` : 'holds no stored model (meta.json, model.json, weights.bin)'}`);
+  }
+  writable(values.out, 'out');
+  const service = values.service ? await protoFile(values.service, 'copt.v1.ReplicaService', (m) => validateReplicaService(serviceFields(m))) : STREAMING_STORE;
   let trace;
   try {
     trace = parseTrace(values.trace, readText(values.trace), values['time-col'], values['load-col']);
   } catch (err) {
     throw new UsageError((err as Error).message);
+  }
+  if (trace.gaps.count > 0) {
+    process.stderr.write(`copt: warning: ${values.trace}: ${trace.gaps.count} rows come more than a minute after the row before (the longest gap ${trace.gaps.longestMin} minutes); rows are read as consecutive minutes\n`);
   }
   const firstWeekMinute = values['trace-start'] === undefined ? trace.firstWeekMinute ?? 0 : weekMinute(values['trace-start']);
   if (firstWeekMinute === undefined) throw new UsageError(`--trace-start ${values['trace-start']} must be a time written YYYY-MM-DD HH:MM`);
@@ -374,32 +465,33 @@ async function simulateReplicasCommand(args: string[]): Promise<number> {
  * JSON) and prints the plan; a request listing `services` and a `capacity` is planned for the
  * shared cluster with the wasm engines.
  */
-function planReplicasCommand(args: string[]): number {
+async function planReplicasCommand(args: string[]): Promise<number> {
   const { values, positionals } = options(args, {
     out: { type: 'string' }, method: { type: 'string' }, seconds: { type: 'string' }, seed: { type: 'string' },
   } as const, 1);
-  const parsed = inFile(positionals[0], (text) => {
-    const raw: unknown = JSON.parse(text);
-    return raw !== null && typeof raw === 'object' && 'services' in raw ? { shared: sharedRequestOf(raw) } : { single: planRequestOf(raw) };
-  });
-  if (parsed.shared) {
-    const request = parsed.shared;
-    const plan = planSharedReplicas(request, {
-      method: choice(values.method, 'method', SEARCH_METHODS, 'auto'),
-      seconds: number(values.seconds, 'seconds', (x) => x > 0, 'must be > 0') ?? 2,
-      seed: number(values.seed, 'seed', (x) => Number.isInteger(x) && x >= 0, 'must be a whole number >= 0') ?? 1,
-    });
+  const method = choice(values.method, 'method', SEARCH_METHODS, 'auto');
+  const seconds = number(values.seconds, 'seconds', (x) => x > 0, 'must be > 0');
+  const seed = number(values.seed, 'seed', (x) => Number.isSafeInteger(x) && x >= 0, 'must be a whole number >= 0');
+  writable(values.out, 'out');
+  const file = positionals[0];
+  const raw = inFile(file, (text) => parseJsonText(text, 'file'));
+  if (raw !== null && typeof raw === 'object' && 'services' in raw) {
+    const { request, options: search } = await protoFile(file, 'copt.v1.PlanSharedReplicasRequest', (m) => sharedPlanInputOf({
+      ...m, ...(values.method ? { method: METHOD_ENUM[method] } : {}), ...(seed === undefined ? {} : { seed }),
+      budget: { ...m.budget, ...(seconds === undefined ? {} : { seconds }) },
+    }));
+    const plan = planSharedReplicas(request, search);
     output(values.out, JSON.stringify({
       windows: request.services[0].windowLoads.length, window_min: request.services[0].service.windowMin, capacity: request.capacity,
       cost: plan.cost, lower_bound: plan.lowerBound, own_plans_cost: plan.ownPlansCost, feasible: plan.feasible, over_capacity_windows: plan.overCapacity,
       services: plan.services.map((s) => ({
         service: s.name, replicas: s.replicas, cost: s.cost, replica_minutes: s.replicaMinutes, scaling_events: s.scalingEvents, short_windows: s.shortWindows,
       })),
-      search: { method: values.method ?? 'auto', iterations: plan.search.iterations, elapsed_s: plan.search.elapsedMs / 1000, stop_reason: plan.search.stopReason },
+      search: { method: search.method, iterations: plan.search.iterations, elapsed_s: plan.search.elapsedMs / 1000, stop_reason: plan.search.stopReason },
     }, null, 2) + '\n');
     return 0;
   }
-  const { service, windowLoads, current } = parsed.single!;
+  const { service, windowLoads, current } = await protoFile(file, 'copt.v1.PlanReplicasRequest', planInputOf);
   const plan = planReplicas(service, windowLoads, current);
   output(values.out, JSON.stringify({
     service: service.name, windows: windowLoads.length, window_min: service.windowMin, replicas: plan.replicas, cost: plan.cost,
@@ -415,10 +507,24 @@ function output(file: string | undefined, text: string): void {
 }
 
 async function serve(args: string[]): Promise<number> {
-  const { values } = options(args, { address: { type: 'string' }, port: { type: 'string' } }, 0);
-  const port = number(values.port, 'port', (x) => Number.isInteger(x) && x >= 0 && x < 65536, 'must be a port number');
+  const { values } = options(args, { address: { type: 'string' }, port: { type: 'string' }, workers: { type: 'string' }, 'max-queue': { type: 'string' } }, 0);
+  if (values.address !== undefined && values.port !== undefined) throw new UsageError(`give --address or --port, not both (see copt ${current} --help)`);
+  const port = wholeFlag(values.port, 'port', 0, 65535);
   const address = values.address ?? (port === undefined ? DEFAULT_ADDRESS : `127.0.0.1:${port}`);
-  const server = await startServer(address);
+  if (values.address !== undefined) checkAddress(values.address);
+  const workers = wholeFlag(values.workers, 'workers', 1, 256);
+  const maxQueue = wholeFlag(values['max-queue'], 'max-queue', 0, 100_000);
+  let server: OptimizerServer;
+  // grpc-js also logs a failed bind; the one line below says it
+  grpc.setLogVerbosity(grpc.logVerbosity.NONE);
+  try {
+    server = await startServer({ address, workers, maxQueue });
+  } catch (err) {
+    const reason = (err as Error).message;
+    throw new UsageError(`cannot listen on ${address}: ${/EADDRINUSE/.test(reason) ? 'the port is in use' : /EADDRNOTAVAIL|ENOTFOUND|resolution/i.test(reason) ? 'no such address on this machine' : reason}`);
+  } finally {
+    grpc.setLogVerbosity(grpc.logVerbosity.ERROR);
+  }
   console.log(`copt: serving copt.v1.Optimizer on ${server.address} (health and reflection on)`);
   await new Promise<void>((resolve) => {
     const stop = () => {
@@ -429,6 +535,12 @@ async function serve(args: string[]): Promise<number> {
     process.once('SIGTERM', stop);
   });
   return 0;
+}
+
+/** An --address is HOST:PORT (a name, an IPv4 address or a bracketed IPv6 address, and a port number). */
+function checkAddress(address: string): void {
+  const m = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(address);
+  if (!m || Number(m[2]) > 65535) throw new UsageError(`--address ${address}: must be HOST:PORT, e.g. 127.0.0.1:50051, 0.0.0.0:50051 or [::1]:50051`);
 }
 
 /** A human-readable account of a solution: placement, instances, cost, response times against limits. */

@@ -24,10 +24,22 @@ export function str(v: unknown, path: string): string {
   return v;
 }
 
-/** A finite number. */
+/** The largest magnitude a number in a request may have: products of a few such numbers (rate x demand x time x cost) stay finite. */
+export const MAX_MAGNITUDE = 1e15;
+
+/** A finite number of magnitude at most MAX_MAGNITUDE. */
 export function num(v: unknown, path: string): number {
   if (typeof v !== 'number' || !Number.isFinite(v)) throw new InputError(path, v, 'must be a finite number');
+  if (Math.abs(v) > MAX_MAGNITUDE) throw new InputError(path, v, `must be at most ${MAX_MAGNITUDE} in magnitude`);
   return v;
+}
+
+/** A whole number in [least, most]. */
+export function whole(v: unknown, path: string, least: number, most: number): number {
+  if (!Number.isInteger(v) || (v as number) < least || (v as number) > most) {
+    throw new InputError(path, v, most === Infinity ? `must be a whole number >= ${least}` : `must be a whole number from ${least} to ${most}`);
+  }
+  return v as number;
 }
 
 /** A finite number > 0. */
@@ -61,4 +73,9 @@ export function within<T>(prefix: string, read: () => T): T {
     if (e instanceof InputError) throw new InputError(`${prefix}.${e.path}`, e.value, e.rule);
     throw e;
   }
+}
+
+/** A proto3 scalar whose zero means "take the default": undefined for 0 or absent, else the value as sent (NaN included, for its check to refuse). */
+export function unlessZero<T>(v: T): T | undefined {
+  return v === 0 || v === undefined || v === null ? undefined : v;
 }

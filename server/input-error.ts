@@ -10,9 +10,20 @@ export class InputError extends Error {
   }
 }
 
+/** A value as the user would write it, shortened: NaN and the infinities by name (JSON would say null). */
 function formatValue(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'string') return shorten(JSON.stringify(value));
   if (value === undefined) return '(missing)';
-  const text = JSON.stringify(value) ?? String(value);
+  if (typeof value === 'number' || typeof value === 'bigint') return String(value);
+  let text: string;
+  try {
+    text = JSON.stringify(value, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : typeof v === 'bigint' ? String(v) : v)) ?? String(value);
+  } catch {
+    text = Array.isArray(value) ? `(a list of ${value.length})` : '(an object)';
+  }
+  return shorten(text);
+}
+
+function shorten(text: string): string {
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }

@@ -27,7 +27,7 @@ export class Budget {
   private pending: bool = false;
   private checks: i32 = 0;
 
-  constructor(public maxIterations: f64, public maxMillis: f64, public reportEveryMs: f64) {
+  constructor(public maxIterations: f64, public maxMillis: f64, public reportEveryMs: f64, public heartbeatMs: f64) {
     this.start = nowMs();
   }
 
@@ -41,7 +41,11 @@ export class Budget {
     return this.exhausted();
   }
 
-  /** True when the search must stop. Clock and host flag are read every 32 calls, and a due report is sent then. */
+  /**
+   * True when the search must stop. Clock and host flag are read every 32 calls, and a due report is
+   * sent then: a new best not yet reported, or a heartbeat when nothing was sent for heartbeatMs (so
+   * that a watcher tells a working search from a hung one).
+   */
   exhausted(): bool {
     if (this.reason != STOP_NONE) return true;
     if (this.iterations >= this.maxIterations) { this.reason = STOP_ITERATIONS; return true; }
@@ -50,7 +54,8 @@ export class Budget {
       const now = this.elapsed();
       if (now >= this.maxMillis) { this.reason = STOP_TIME; return true; }
       if (now - this.lastImprovement >= this.maxUnimprovedMs) { this.reason = STOP_UNIMPROVED; return true; }
-      if (this.pending && now - this.lastReport >= this.reportEveryMs) this.send(now);
+      const quiet = now - this.lastReport;
+      if ((this.pending && quiet >= this.reportEveryMs) || quiet >= this.heartbeatMs) this.send(now);
     }
     return false;
   }

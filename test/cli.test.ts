@@ -8,7 +8,7 @@ import { parseSpace4aiSolution } from '../adapters/space4ai/solution.js';
 import { parseSpace4aiSystem } from '../adapters/space4ai/system.js';
 import { startServer, type OptimizerServer } from '../server/grpc/server.js';
 import { evaluateDecision, solvePlacement } from '../server/placement/service.js';
-import { inThreadRunner, WorkerPool } from '../server/pool.js';
+import { inThreadRunner } from '../server/pool.js';
 import { instanceFiles } from './helpers/instances.js';
 
 const run = promisify(execFile);
@@ -91,7 +91,7 @@ describe('copt solve/evaluate placement', () => {
     writeFileSync(bad, JSON.stringify(d));
     const r = await copt('solve', 'placement', bad);
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe(`copt: ${bad}: lambda = -3: must be > 0\n`);
+    expect(r.stderr).toBe(`copt: ${bad}: Lambda = -3: must be > 0\n`);
     expect((await copt('solve', 'placement', files[0], '--method', 'magic')).stderr).toMatch(/^copt: --method magic: must be one of auto, rg\+ls, rg, ls, ts, sa, pr, exact\n$/);
     expect((await copt('evaluate', 'placement', files[0], bad)).stderr).toMatch(new RegExp(`^copt: ${bad}: components`));
     expect((await copt('solve', 'placement', join(tmp, 'missing.json'))).stderr).toMatch(/cannot read .*missing\.json: ENOENT/);
@@ -100,7 +100,7 @@ describe('copt solve/evaluate placement', () => {
 
   describe('with --server', () => {
     let server: OptimizerServer;
-    beforeAll(async () => { server = await startServer('127.0.0.1:0', new WorkerPool(1)); });
+    beforeAll(async () => { server = await startServer({ address: '127.0.0.1:0', workers: 1 }); });
     afterAll(async () => { await server.shutdown(); });
 
     it('solves through a running server', async () => {

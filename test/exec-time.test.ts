@@ -74,7 +74,7 @@ describe('execution-time model (TensorFlow.js)', () => {
     const features = { images: 1000, epochs: 10, batchSize: 64 };
     await expect(resolveGpuInstance(base({ features: { ...features, epochs: -1 } }))).rejects.toThrow('jobs[0] (j).features.epochs = -1: must be > 0');
     await expect(resolveGpuInstance(base({ features, profile: 'p' }))).rejects.toThrow('jobs[0] (j).features');
-    await expect(resolveGpuInstance(base({ features }, { timeModel: 'nope' }))).rejects.toThrow('time_model = "nope": names no stored model (stored: exec-time)');
+    await expect(resolveGpuInstance(base({ features }, { timeModel: 'nope' }))).rejects.toThrow('time_model = "nope": names no stored model (stored models of kind exec-time: exec-time)');
     await expect(resolveGpuInstance(base({ features }, { timeModel: '../x' }))).rejects.toThrow('time_model = "../x": must be the name of a stored model');
     await expect(resolveGpuInstance({ ...base({ features }), vmTypes: [{ name: 'X', gpuType: 'V100', gpus: 1, pricePerHour: 1 }] })).rejects.toThrow('time_model = "exec-time": knows GPU types GTX 1080Ti, K80, M60, Quadro P600, and no VM type has one of them');
   });

@@ -100,8 +100,8 @@ describe('GPU instance validation', () => {
   it('resolves profiles and names the bad field and value', () => {
     expect(validateGpuInstance(base()).jobs[0].times).toEqual([{ gpuType: 'G', gpus: 1, seconds: 10 }]);
     const cases: [(x: any) => void, string][] = [
-      [(x) => { x.maxNodes = 0; }, 'max_nodes = 0: must be a whole number >= 1'],
-      [(x) => { x.vmTypes[0].gpus = 1.5; }, 'vm_types.V2.gpus = 1.5: must be a whole number >= 1'],
+      [(x) => { x.maxNodes = 0; }, 'max_nodes = 0: must be a whole number from 1 to 1000000000'],
+      [(x) => { x.vmTypes[0].gpus = 1.5; }, 'vm_types.V2.gpus = 1.5: must be a whole number from 1 to 64'],
       [(x) => { x.jobs[0].deadline = -1; }, 'jobs.A.deadline = -1: must be > 0'],
       [(x) => { x.jobs[0].submission = 60; }, 'jobs.A.deadline = 50: must be after the submission time 60'],
       [(x) => { x.jobs[0].profile = 'q'; }, 'jobs.A.profile = "q": names no profile'],

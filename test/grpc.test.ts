@@ -10,7 +10,6 @@ import { parseSpace4aiSystem } from '../adapters/space4ai/system.js';
 import { optimizerClient, solveOverStream } from '../server/grpc/client.js';
 import { startServer } from '../server/grpc/server.js';
 import { evaluateDecision } from '../server/placement/service.js';
-import { WorkerPool } from '../server/pool.js';
 import { instanceFiles } from './helpers/instances.js';
 
 type Msg = Record<string, any>;
@@ -161,7 +160,7 @@ describe('gRPC Optimizer over a socket', () => {
 
 describe('graceful shutdown', () => {
   it('asks running searches for their best, answers them, then closes', async () => {
-    const own = await startServer('127.0.0.1:0', new WorkerPool(1));
+    const own = await startServer({ address: '127.0.0.1:0', workers: 1 });
     const c = optimizerClient(own.address);
     const events: Msg[] = [];
     const answered = solveOverStream(c, request({ budget: { seconds: 60 } }), (p) => events.push(p));

@@ -12,6 +12,15 @@ const scratch = mkdtempSync(join(tmpdir(), 'copt-lstm-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 describe('LSTM forecaster (TensorFlow.js)', () => {
+  it('training reports its batches and stops at the stop flag with a StoppedError', async () => {
+    const batches: number[] = [];
+    const options = { stepMin: 60, lookback: 24, units: 5, epochs: 50, seed: 3, onBatch: (done: number) => batches.push(done), shouldStop: () => batches.length >= 3 };
+    const t0 = performance.now();
+    await expect(LstmForecaster.train(trace.loads, WEEK, options)).rejects.toThrow(/^the LSTM's training was stopped after [01] of 50 epochs$/);
+    expect(batches).toHaveLength(3);
+    expect(performance.now() - t0).toBeLessThan(20_000);
+  });
+
   it('trained on one week, beats a constant predictor on the next; saves and loads to the same forecasts', async () => {
     const options = { stepMin: 60, lookback: 24, units: 10, epochs: 40, seed: 3 };
     const model = await LstmForecaster.train(trace.loads, WEEK, options);

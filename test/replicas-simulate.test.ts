@@ -88,6 +88,12 @@ describe('replica simulator, by hand', () => {
     // where the LSTM's weekends fall: the first time of the trace when it is a date
     expect(parseTrace('t.csv', 'period,load\n1998-04-30 21:30:00,2\n1998-04-30 21:31:00,3').firstWeekMinute).toBe(3 * 1440 + 21 * 60 + 30); // a Thursday
     expect(parseTrace('t.csv', 'minute,load\n0,2').firstWeekMinute).toBeUndefined();
+    // every row's time is checked: of the first row's kind, in order
+    expect(() => parseTrace('t.csv', 'period,load\n2026-01-05 00:00,2\nnot-a-date,3')).toThrow('t.csv line 3: time "not-a-date" must be a date written YYYY-MM-DD HH:MM, as on the first row');
+    expect(() => parseTrace('t.csv', 'period,load\n2026-01-05 00:01,2\n2026-01-05 00:00,3')).toThrow('t.csv line 3: time "2026-01-05 00:00" is not after the row before\'s: rows must be in time order, one per minute');
+    expect(() => parseTrace('t.csv', 'minute,load\n0,2\n2,3\n1,4')).toThrow('t.csv line 4: time "1" is not after the row before\'s');
+    expect(() => parseTrace('t.csv', 'minute,load\n0,2\nlater,3')).toThrow('t.csv line 3: time "later" must be a minute number');
+    expect(parseTrace('t.csv', 'period,load\n2026-01-05 00:00,2\n2026-01-05 00:03,3\n2026-01-05 00:04,3').gaps).toEqual({ count: 1, longestMin: 3 });
     expect(weekMinute('2026-01-05T00:00')).toBe(0); // a Monday
     expect(weekMinute('1995-07-01 00:00')).toBe(5 * 1440); // a Saturday
     expect(weekMinute('2026-02-30 08:00')).toBeUndefined();

@@ -49,7 +49,7 @@ describe('SPACE4AI system descriptions', () => {
     const [s, parts] = Object.entries(deps)[0];
     const [h, part] = Object.entries(parts)[0];
     part.data_size[0] = -4;
-    expect(() => parseSpace4aiSystem(JSON.stringify(d))).toThrow(`components.${c}.deployments.${s}.partitions.${h}.data_size[0] = -4: must be >= 0`);
+    expect(() => parseSpace4aiSystem(JSON.stringify(d))).toThrow(`Components.${c}.${s}.${h}.data_size[0] = -4: must be >= 0`);
     expect(() => parseSpace4aiSystem('{"Lambda": 1')).toThrow(/not valid JSON/);
   });
 });

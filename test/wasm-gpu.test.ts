@@ -78,8 +78,10 @@ describe('wasm GPU decision', () => {
       const enc = encodeDecision(s, 1800);
       const solver = new GpuSolver(enc);
       for (let k = 0; k < 30; k++) {
-        // random nodes and configurations; types are made consistent by taking each node's first job's VM type
-        const jobNode = new Int32Array(enc.jobs.length).map(() => rand(s.instance.maxNodes + 1) - 1);
+        // random nodes (a decision uses at most one a job, the limit the encoding keeps) and configurations;
+        // types are made consistent by taking each node's first job's VM type
+        const nodes = Math.min(s.instance.maxNodes, enc.jobs.length);
+        const jobNode = new Int32Array(enc.jobs.length).map(() => rand(nodes + 1) - 1);
         const typeOf = new Map<number, number>();
         const jobConf = new Int32Array(enc.jobs.length).fill(-1);
         let start = 0;

@@ -1,32 +1,60 @@
+import { whole } from '../../server/fields.js';
 import { InputError } from '../../server/input-error.js';
-import { parseJsonText } from './json.js';
+import { parseJsonText } from '../../server/json-text.js';
+import { MAX_INSTANCES } from '../../server/limits.js';
 import type { PlacementEvaluation } from '../../server/placement/evaluate.js';
 import type { PlacementDecision } from '../../server/placement/model.js';
 import type { IndexedProblem } from '../../server/placement/problem.js';
+import { FilePaths, key } from './system.js';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+// The solution file's path of each part of a decision parseSpace4aiSolution read: the decision is checked later,
+// against its system (resolveDecision), and that check names the parts by the native decision's paths.
+const filePaths = new WeakMap<PlacementDecision, FilePaths>();
 
 /** Reads a solution in the SPACE4AI layout (component -> deployment -> partition -> layer -> resource). */
 export function parseSpace4aiSolution(text: string): PlacementDecision {
   const json = parseJsonText(text, 'solution');
   if (!isObj(json) || !isObj(json.components)) throw new InputError('components', isObj(json) ? json.components : json, 'must be an object of components');
-  const counts = new Map<string, number>();
-  const components = Object.entries(json.components).map(([c, entry]) => {
-    if (!isObj(entry)) throw new InputError(`components.${c}`, entry, 'must be an object');
+  const paths = new FilePaths();
+  paths.set('decision.components', 'components');
+  const counts = new Map<string, { count: number; path: string }>();
+  const components = Object.entries(json.components).map(([c, entry], k) => {
+    const path = key('components', c);
+    if (!isObj(entry)) throw new InputError(path, entry, 'must be an object');
     const deps = Object.entries(entry).filter(([, v]) => isObj(v));
-    if (deps.length !== 1) throw new InputError(`components.${c}`, deps.map(([k]) => k), 'must hold exactly one deployment');
+    if (deps.length !== 1) throw new InputError(path, deps.map(([d]) => d), 'must hold exactly one deployment');
     const [deployment, parts] = deps[0] as [string, Obj];
+    const at = key(path, deployment);
+    paths.set(`decision.components[${k}].component`, path);
+    paths.set(`decision.components.${c}.deployment`, at);
+    paths.set(`decision.components.${c}.partitions`, at);
     const partitions = Object.entries(parts).filter(([, v]) => isObj(v)).map(([h, layers]) => {
-      const found = Object.values(layers as Obj).filter(isObj).flatMap((l) => Object.entries(l).filter(([, v]) => isObj(v)));
-      if (found.length !== 1) throw new InputError(`components.${c}.${deployment}.${h}`, found.map(([k]) => k), 'must name exactly one resource');
-      const [resource, info] = found[0] as [string, Obj];
-      if (typeof info.number === 'number') counts.set(resource, Math.max(counts.get(resource) ?? 0, info.number));
-      return { partition: h, resource };
+      const found = Object.entries(layers as Obj).filter(([, l]) => isObj(l))
+        .flatMap(([layer, l]) => Object.entries(l as Obj).filter(([, v]) => isObj(v)).map(([r, info]) => ({ r, info: info as Obj, path: key(key(key(at, h), layer), r) })));
+      if (found.length !== 1) throw new InputError(key(at, h), found.map((f) => f.r), 'must name exactly one resource');
+      const { r, info, path: file } = found[0];
+      paths.set(`decision.components.${c}.partitions.${h}.resource`, file);
+      if (info.number !== undefined) {
+        const n = whole(info.number, `${file}.number`, 0, MAX_INSTANCES);
+        if (n >= (counts.get(r)?.count ?? 0)) counts.set(r, { count: n, path: file });
+      }
+      return { partition: h, resource: r };
     });
     return { component: c, deployment, partitions };
   });
-  return { components, counts: [...counts].map(([resource, count]) => ({ resource, count })) };
+  [...counts.values()].forEach((c, k) => paths.set(`decision.counts[${k}].resource`, c.path));
+  const decision = { components, counts: [...counts].map(([resource, c]) => ({ resource, count: c.count })) };
+  filePaths.set(decision, paths);
+  return decision;
+}
+
+/** Runs `check` on a decision parseSpace4aiSolution read; an InputError it throws about the decision names the solution file's path. */
+export function inSolutionFile<T>(decision: PlacementDecision, check: () => T): T {
+  const paths = filePaths.get(decision);
+  return paths === undefined ? check() : paths.translating(check);
 }
 
 /** Writes a decision and its evaluation in the SPACE4AI solution layout. */

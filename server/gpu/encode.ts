@@ -57,7 +57,8 @@ export function encodeDecision(s: Snapshot, horizonS: number): EncodedDecision {
   const floats: number[] = [];
   const i32 = (xs: number[]) => { ints.push(xs.length, ...xs); };
   const f64 = (xs: number[]) => { floats.push(xs.length, ...xs); };
-  i32([jobs.length, instance.vmTypes.length, instance.maxNodes, configs.length]);
+  // a decision opens a node only for a job, so more nodes than jobs never bind (and would only take memory)
+  i32([jobs.length, instance.vmTypes.length, Math.min(instance.maxNodes, Math.max(1, jobs.length)), configs.length]);
   i32(instance.vmTypes.map((v) => v.gpus));
   i32(starts);
   i32(configs.map((c) => c.vmType));

@@ -1,9 +1,9 @@
-import { list, object, positive, type Obj } from '../fields.js';
+import { list, object, positive } from '../fields.js';
 import { InputError } from '../input-error.js';
 import { ExecTimeModel, type ExecTimeQuery } from '../models/exec-time.js';
 import { storedModelDir } from '../models/file-io.js';
 import type { GpuInstance } from './model.js';
-import { validateGpuInstance } from './validate.js';
+import { validateGpuInstance, validateVmTypes } from './validate.js';
 
 /** The stored execution-time model a GPU instance uses when it names none. */
 export const DEFAULT_TIME_MODEL = 'exec-time';
@@ -24,9 +24,8 @@ export async function resolveGpuInstance(raw: unknown): Promise<GpuInstance> {
   const name = s.timeModel === undefined || s.timeModel === '' ? DEFAULT_TIME_MODEL : s.timeModel;
   const model = await storedModel(name);
   const maxGpus = new Map<string, number>();
-  for (const v of list(s.vmTypes, 'vm_types')) {
-    const { gpuType, gpus } = (v ?? {}) as Obj;
-    if (typeof gpuType === 'string' && Number.isInteger(gpus) && model.gpuTypes.includes(gpuType)) maxGpus.set(gpuType, Math.max(maxGpus.get(gpuType) ?? 0, gpus as number));
+  for (const { gpuType, gpus } of validateVmTypes(s.vmTypes)) {
+    if (model.gpuTypes.includes(gpuType)) maxGpus.set(gpuType, Math.max(maxGpus.get(gpuType) ?? 0, gpus));
   }
   if (maxGpus.size === 0) throw new InputError('time_model', name, `knows GPU types ${model.gpuTypes.join(', ')}, and no VM type has one of them`);
   const configs = [...maxGpus].flatMap(([gpuType, most]) => Array.from({ length: most }, (_, k) => ({ gpuType, gpus: k + 1 })));
@@ -51,7 +50,7 @@ export async function resolveGpuInstance(raw: unknown): Promise<GpuInstance> {
 
 /** A stored model by name, loaded once per process. */
 async function storedModel(name: unknown): Promise<ExecTimeModel> {
-  const dir = storedModelDir('time_model', name);
+  const dir = storedModelDir('time_model', name, 'exec-time');
   if (!loaded.has(dir)) loaded.set(dir, ExecTimeModel.load(dir));
   return loaded.get(dir)!;
 }

@@ -1,4 +1,6 @@
+import { whole } from '../fields.js';
 import { InputError } from '../input-error.js';
+import { MAX_ELITE } from '../limits.js';
 import { GpuSolver } from '../wasm/gpu-solver.js';
 import { encodeDecision } from './encode.js';
 import type { GpuInstance } from './model.js';
@@ -26,12 +28,12 @@ export interface GpuSimulationSummary extends Omit<SimulationResult, 'decisionWa
 export function checkGpuOptions(input: Omit<GpuSimulationInput, 'instance'>): void {
   if (!GPU_METHODS.includes(input.method)) throw new InputError('method', input.method, `must be one of ${GPU_METHODS.join(', ')}`);
   if (!(Number.isSafeInteger(input.seed) && input.seed >= 0)) throw new InputError('seed', input.seed, 'must be a whole number >= 0');
-  const whole = { constructions: input.constructions, iterations: input.iterations, eliteSize: input.eliteSize };
-  for (const [k, v] of Object.entries(whole)) {
-    if (v !== undefined && !(Number.isInteger(v) && v >= 1)) throw new InputError(k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), v, 'must be a whole number >= 1');
-  }
-  if (input.seconds !== undefined && !(input.seconds > 0 && Number.isFinite(input.seconds))) throw new InputError('seconds', input.seconds, 'must be > 0');
-  if (input.horizonS !== undefined && !(input.horizonS > 0 && Number.isFinite(input.horizonS))) throw new InputError('horizon_s', input.horizonS, 'must be > 0');
+  const counts: [string, number | undefined, number][] = [
+    ['budget.constructions', input.constructions, 1e9], ['budget.iterations', input.iterations, 1e9], ['budget.elite_size', input.eliteSize, MAX_ELITE],
+  ];
+  for (const [field, v, most] of counts) if (v !== undefined) whole(v, field, 1, most);
+  if (input.seconds !== undefined && !(input.seconds > 0 && Number.isFinite(input.seconds))) throw new InputError('budget.seconds', input.seconds, 'must be > 0');
+  if (input.horizonS !== undefined && !(input.horizonS > 0 && Number.isFinite(input.horizonS))) throw new InputError('budget.horizon_s', input.horizonS, 'must be > 0');
 }
 
 /**

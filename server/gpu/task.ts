@@ -23,17 +23,29 @@ export interface GpuProgress {
   elapsedS: number;
 }
 
-/** Runs a replay on this thread, reporting progress at most every `everyMs`. */
-export function runGpuSimulation(task: GpuSimulationTask, onProgress: (p: GpuProgress) => void, everyMs = 200): GpuSimulationSummary {
+/**
+ * Runs a replay on this thread, reporting progress at most every `everyMs` after a decision, and at
+ * least every `heartbeatMs` while a decision's search runs (from its stop checks).
+ */
+export function runGpuSimulation(task: GpuSimulationTask, onProgress: (p: GpuProgress) => void, everyMs = 200, heartbeatMs = 1000): GpuSimulationSummary {
   const started = performance.now();
+  const stopped = stopCheck(task.stop);
   let last = -Infinity;
+  let latest = { decisions: 0, timeS: 0 };
+  const report = (now: number) => {
+    last = now;
+    onProgress({ ...latest, elapsedS: (now - started) / 1000 });
+  };
   return simulateGpu(task.input, {
-    shouldStop: stopCheck(task.stop),
-    onDecision: ({ decisions, timeS }) => {
+    shouldStop: () => {
       const now = performance.now();
-      if (now - last < everyMs) return;
-      last = now;
-      onProgress({ decisions, timeS, elapsedS: (now - started) / 1000 });
+      if (now - last >= heartbeatMs) report(now);
+      return stopped();
+    },
+    onDecision: (e) => {
+      latest = e;
+      const now = performance.now();
+      if (now - last >= everyMs) report(now);
     },
   });
 }

@@ -1,15 +1,13 @@
-import { list, nonNegative, object, positive, str, unique } from '../fields.js';
+import { list, nonNegative, object, positive, str, unique, whole } from '../fields.js';
 import { InputError } from '../input-error.js';
+import { MAX_VM_GPUS } from '../limits.js';
 import { jobConfigs, type ExecutionTime, type GpuInstance, type GpuJob, type VmType } from './model.js';
 
 /** Checks every field of a GPU scheduling instance; throws InputError naming the first bad field (proto field names). */
 export function validateGpuInstance(raw: unknown): GpuInstance {
   const s = object(raw, 'instance');
-  const maxNodes = s.maxNodes;
-  if (!Number.isInteger(maxNodes) || (maxNodes as number) < 1) throw new InputError('max_nodes', maxNodes, 'must be a whole number >= 1');
-  const vmTypes = list(s.vmTypes, 'vm_types').map((v, i) => vmType(v, `vm_types[${i}]`));
-  if (vmTypes.length === 0) throw new InputError('vm_types', [], 'must list at least one VM type');
-  unique(vmTypes.map((v) => v.name), 'vm_types', 'name');
+  const maxNodes = whole(s.maxNodes, 'max_nodes', 1, 1e9);
+  const vmTypes = validateVmTypes(s.vmTypes);
   const gpuTypes = new Set(vmTypes.map((v) => v.gpuType));
   const profiles = list(s.profiles, 'profiles').map((raw, i) => {
     const p = object(raw, `profiles[${i}]`);
@@ -20,7 +18,7 @@ export function validateGpuInstance(raw: unknown): GpuInstance {
   const byName = new Map(profiles.map((p) => [p.name, p.times]));
   const instance: GpuInstance = {
     name: s.name === undefined ? '' : String(s.name),
-    maxNodes: maxNodes as number,
+    maxNodes,
     vmTypes,
     ...(profiles.length > 0 ? { profiles } : {}),
     jobs: list(s.jobs, 'jobs').map((j, i) => job(j, i, gpuTypes, byName)),
@@ -34,13 +32,20 @@ export function validateGpuInstance(raw: unknown): GpuInstance {
   return instance;
 }
 
+/** Checks an instance's VM catalog: at least one type, names unique. */
+export function validateVmTypes(raw: unknown): VmType[] {
+  const vmTypes = list(raw, 'vm_types').map((v, i) => vmType(v, `vm_types[${i}]`));
+  if (vmTypes.length === 0) throw new InputError('vm_types', [], 'must list at least one VM type');
+  unique(vmTypes.map((v) => v.name), 'vm_types', 'name');
+  return vmTypes;
+}
+
 function vmType(raw: unknown, at: string): VmType {
   const v = object(raw, at);
   const name = str(v.name, `${at}.name`);
   const path = `vm_types.${name}`;
-  const gpus = v.gpus;
-  if (!Number.isInteger(gpus) || (gpus as number) < 1) throw new InputError(`${path}.gpus`, gpus, 'must be a whole number >= 1');
-  return { name, gpuType: str(v.gpuType, `${path}.gpu_type`), gpus: gpus as number, pricePerHour: nonNegative(v.pricePerHour, `${path}.price_per_hour`) };
+  const gpus = whole(v.gpus, `${path}.gpus`, 1, MAX_VM_GPUS);
+  return { name, gpuType: str(v.gpuType, `${path}.gpu_type`), gpus, pricePerHour: nonNegative(v.pricePerHour, `${path}.price_per_hour`) };
 }
 
 function job(raw: unknown, i: number, gpuTypes: Set<string>, profiles: Map<string, ExecutionTime[]>): GpuJob {
@@ -74,7 +79,5 @@ function time(raw: unknown, at: string, gpuTypes: Set<string>): ExecutionTime {
   const t = object(raw, at);
   const gpuType = str(t.gpuType, `${at}.gpu_type`);
   if (!gpuTypes.has(gpuType)) throw new InputError(`${at}.gpu_type`, gpuType, `names no GPU type of any VM type (${[...gpuTypes].join(', ')})`);
-  const gpus = t.gpus;
-  if (!Number.isInteger(gpus) || (gpus as number) < 1) throw new InputError(`${at}.gpus`, gpus, 'must be a whole number >= 1');
-  return { gpuType, gpus: gpus as number, seconds: positive(t.seconds, `${at}.seconds`) };
+  return { gpuType, gpus: whole(t.gpus, `${at}.gpus`, 1, MAX_VM_GPUS), seconds: positive(t.seconds, `${at}.seconds`) };
 }

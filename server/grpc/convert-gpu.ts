@@ -3,7 +3,9 @@ import type { GpuMethod } from '../gpu/schedulers.js';
 import type { GpuDecisionResult, GpuSimulationInput, GpuSimulationSummary } from '../gpu/service.js';
 import type { LogEntry, Snapshot } from '../gpu/simulate.js';
 import { resolveGpuInstance } from '../gpu/predicted-times.js';
+import { unlessZero } from '../fields.js';
 import { InputError } from '../input-error.js';
+import { readProtoJson } from '../proto-json.js';
 
 type Msg = Record<string, any>;
 
@@ -16,30 +18,24 @@ const METHOD: Record<string, GpuMethod> = {
 export async function gpuInstanceOf(req: Msg): Promise<GpuInstance> {
   if (req.instanceSource === 'instance') return resolveGpuInstance(req.instance);
   if (req.instanceSource === 'instanceJson') {
-    let json: unknown;
-    try {
-      json = JSON.parse(req.instanceJson);
-    } catch (err) {
-      throw new InputError('instance_json', String(req.instanceJson).slice(0, 40), `is not valid JSON (${(err as Error).message})`);
-    }
-    return resolveGpuInstance(json);
+    return readProtoJson('copt.v1.GpuInstance', req.instanceJson, 'instance_json').readWith(resolveGpuInstance);
   }
   throw new InputError('instance_source', undefined, 'must give instance or instance_json');
 }
 
 /** Method, seed and per-decision budget of a GPU request (0 takes the default). */
 export function gpuOptionsOf(req: Msg): Omit<GpuSimulationInput, 'instance'> {
-  const method = METHOD[req.method];
+  const method = Object.hasOwn(METHOD, req.method) ? METHOD[req.method] : undefined;
   if (!method) throw new InputError('method', req.method, `must be one of ${Object.keys(METHOD).slice(1).join(', ')}`);
   const b = req.budget ?? {};
   return {
     method,
     seed: req.seed ?? 0,
-    iterations: b.iterations || undefined,
-    constructions: b.constructions || undefined,
-    seconds: b.seconds || undefined,
-    eliteSize: b.eliteSize || undefined,
-    horizonS: b.horizonS || undefined,
+    iterations: unlessZero(b.iterations),
+    constructions: unlessZero(b.constructions),
+    seconds: unlessZero(b.seconds),
+    eliteSize: unlessZero(b.eliteSize),
+    horizonS: unlessZero(b.horizonS),
   };
 }
 

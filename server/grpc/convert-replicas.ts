@@ -1,3 +1,4 @@
+import { unlessZero } from '../fields.js';
 import { InputError } from '../input-error.js';
 import { storedModelDir } from '../models/file-io.js';
 import type { ReplicaPlan } from '../replicas/plan.js';
@@ -16,9 +17,9 @@ const POLICY: Record<string, PolicyName> = {
 const FORECASTER: Record<string, ForecasterName> = { LOAD_FORECASTER_UNSPECIFIED: 'seasonal', LOAD_FORECASTER_SEASONAL: 'seasonal', LOAD_FORECASTER_LSTM: 'lstm' };
 
 /** A ReplicaService message's fields for validation, proto zeros meaning "take the default"; undefined when absent. */
-function serviceFields(m: Msg | null | undefined): Msg | undefined {
+export function serviceFields(m: Msg | null | undefined): Msg | undefined {
   if (!m) return undefined;
-  return { ...m, serviceRatePerS: m.serviceRatePerS || undefined, minReplicas: m.minReplicas || undefined, windowMin: m.windowMin || undefined };
+  return { ...m, serviceRatePerS: unlessZero(m.serviceRatePerS), minReplicas: unlessZero(m.minReplicas), windowMin: unlessZero(m.windowMin) };
 }
 
 /** A PlanReplicasRequest, checked. */
@@ -36,10 +37,10 @@ export function sharedPlanInputOf(req: Msg): { request: SharedReplicaRequest; op
     capacity: req.capacity,
     services: (req.services ?? []).map((s: Msg) => ({ ...s, service: serviceFields(s.service) })),
   });
-  const method = SEARCH_METHOD[req.method];
+  const method = Object.hasOwn(SEARCH_METHOD, req.method) ? SEARCH_METHOD[req.method] : undefined;
   if (!method) throw new InputError('method', req.method, `must be one of ${Object.keys(SEARCH_METHOD).slice(1).join(', ')} (EXACT plans one service: PlanReplicas)`);
   const b = req.budget ?? {};
-  const seconds = b.seconds || 2;
+  const seconds = unlessZero(b.seconds) ?? 2;
   if (!(seconds > 0 && Number.isFinite(seconds))) throw new InputError('budget.seconds', seconds, 'must be > 0');
   const iterations = Number(b.iterations ?? 0);
   if (!Number.isInteger(iterations) || iterations < 0) throw new InputError('budget.iterations', b.iterations, 'must be a whole number >= 0 (0: unlimited)');
@@ -72,9 +73,9 @@ export function replicaPlanMessage(p: ReplicaPlan): Msg {
 
 /** A SimulateReplicasRequest, checked; `model` names a folder under the server's models/. */
 export function simulationInputOf(req: Msg): ReplicaSimulationInput {
-  const policy = POLICY[req.policy];
+  const policy = Object.hasOwn(POLICY, req.policy) ? POLICY[req.policy] : undefined;
   if (!policy) throw new InputError('policy', req.policy, `must be one of ${Object.keys(POLICY).slice(1).join(', ')}`);
-  const forecaster = FORECASTER[req.forecaster];
+  const forecaster = Object.hasOwn(FORECASTER, req.forecaster) ? FORECASTER[req.forecaster] : undefined;
   if (!forecaster) throw new InputError('forecaster', req.forecaster, `must be one of ${Object.keys(FORECASTER).slice(1).join(', ')}`);
   const loads: number[] = req.loads ?? [];
   if (loads.length === 0) throw new InputError('loads', [], 'must give the load of at least one minute');
@@ -87,7 +88,7 @@ export function simulationInputOf(req: Msg): ReplicaSimulationInput {
     firstWeekMinute: req.firstWeekMinute ?? 0,
     policy,
     forecaster,
-    model: req.model ? storedModelDir('model', req.model) : undefined,
+    model: req.model ? storedModelDir('model', req.model, 'lstm-forecast') : undefined,
     seed: Number(req.seed) || 1,
   };
   checkReplicaSimulation(input);

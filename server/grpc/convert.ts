@@ -1,5 +1,6 @@
 import { parseSpace4aiSolution } from '../../adapters/space4ai/solution.js';
 import { parseSpace4aiSystem } from '../../adapters/space4ai/system.js';
+import { unlessZero } from '../fields.js';
 import { InputError } from '../input-error.js';
 import type { PlacementDecision, PlacementSystem, Profile } from '../placement/model.js';
 import { DEFAULT_SECONDS, type PlacementMethod, type PlacementProgress, type PlacementSolution, type SolvePlacementInput } from '../placement/service.js';
@@ -26,6 +27,8 @@ function engineOf(e: Msg | undefined): SolvePlacementInput['engine'] {
     const v = optionalNumber(e, k);
     if (v !== undefined) out[k] = v;
   }
+  if (e.saCooling !== undefined && !Object.hasOwn(COOLING, e.saCooling)) throw new InputError('engine.sa_cooling', e.saCooling, `must be one of ${Object.keys(COOLING).join(', ')}`);
+  if (e.relinkDirection !== undefined && !Object.hasOwn(RELINK, e.relinkDirection)) throw new InputError('engine.relink_direction', e.relinkDirection, `must be one of ${Object.keys(RELINK).join(', ')}`);
   if (COOLING[e.saCooling]) out.saCooling = COOLING[e.saCooling];
   if (RELINK[e.relinkDirection]) out.prDirection = RELINK[e.relinkDirection];
   return out;
@@ -47,14 +50,14 @@ function optionalNumber(req: Msg, field: string): number | undefined {
 }
 
 function profileOf(req: Msg): Profile {
-  const p = PROFILE[req.compat];
+  const p = Object.hasOwn(PROFILE, req.compat) ? PROFILE[req.compat] : undefined;
   if (!p) throw new InputError('compat', req.compat, 'must be COMPAT_COPT, COMPAT_SPACE4AI_D or COMPAT_SPACE4AI_R');
   return p;
 }
 
 /** A SolvePlacementRequest as service input; throws InputError naming the bad field. */
 export function solveInputOf(req: Msg): SolvePlacementInput {
-  const method = METHOD[req.method];
+  const method = Object.hasOwn(METHOD, req.method) ? METHOD[req.method] : undefined;
   if (!method) throw new InputError('method', req.method, `must be one of ${Object.keys(METHOD).slice(1).join(', ')}`);
   const budget = req.budget ?? {};
   return {
@@ -62,9 +65,9 @@ export function solveInputOf(req: Msg): SolvePlacementInput {
     lambda: optionalNumber(req, 'lambda'),
     profile: profileOf(req),
     method,
-    seconds: budget.seconds === 0 || budget.seconds === undefined ? DEFAULT_SECONDS : budget.seconds,
-    iterations: budget.iterations || undefined,
-    unimprovedSeconds: budget.unimprovedSeconds || undefined,
+    seconds: unlessZero(budget.seconds) ?? DEFAULT_SECONDS,
+    iterations: unlessZero(budget.iterations),
+    unimprovedSeconds: unlessZero(budget.unimprovedSeconds),
     targetCost: optionalNumber(budget, 'targetCost'),
     seed: req.seed ?? 0,
     engine: engineOf(req.engine),

@@ -1,138 +1,141 @@
 import * as grpc from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
+import { inSolutionFile } from '../../adapters/space4ai/solution.js';
 import { HealthImplementation } from 'grpc-health-check';
+import { availableParallelism } from 'node:os';
+import { Admission } from '../admission.js';
 import { checkGpuOptions } from '../gpu/service.js';
-import { InputError } from '../input-error.js';
-import { evaluateDecision, NoSolutionError, solvePlacement, type PlacementProgress, type SolvePlacementInput } from '../placement/service.js';
-import { newStopFlag, requestStop, stopRequested } from '../stop-flag.js';
+import { planSeconds } from '../limits.js';
+import { evaluateDecision, solvePlacement, type PlacementProgress, type SolvePlacementInput } from '../placement/service.js';
 import { WorkerPool, type SearchRunner } from '../pool.js';
-import { StoppedError } from '../stopped-error.js';
+import { planCells } from '../replicas/plan.js';
+import { newStopFlag } from '../stop-flag.js';
 import { loadContract, optimizerService } from './contract.js';
 import { evaluateInputOf, progressMessage, solutionMessage, solveInputOf } from './convert.js';
 import { gpuDecisionMessage, gpuInstanceOf, gpuOptionsOf, gpuResultMessage, snapshotOf } from './convert-gpu.js';
 import { planInputOf, replicaPlanMessage, replicaResultMessage, sharedPlanInputOf, sharedPlanMessage, simulationInputOf } from './convert-replicas.js';
-import { planReplicas } from '../replicas/plan.js';
+import { asStatus, UndecodableError } from './status.js';
 
 export const DEFAULT_ADDRESS = '127.0.0.1:50051';
+/** Calls waiting for a worker, beyond which a call is refused at once. */
+export const DEFAULT_MAX_QUEUE = 64;
 const SERVICE = 'copt.v1.Optimizer';
 
+export interface ServerOptions {
+  /** host:port to listen on (port 0 picks a free one) */
+  address?: string;
+  /** worker threads that run searches, replays and plans (default: one per core) */
+  workers?: number;
+  /** calls that may wait for a worker (default 64) */
+  maxQueue?: number;
+  /** where the work runs (default: a pool of `workers` threads); tests pass their own */
+  runner?: SearchRunner;
+}
+
 export interface OptimizerServer {
-  /** host:port actually bound (port 0 picks a free one) */
+  /** host:port actually bound */
   address: string;
-  /** Stops accepting calls, asks running searches to return their best, and waits for them. */
+  /** Stops accepting calls, refuses queued ones (UNAVAILABLE), asks running searches to return their best, and waits for them. */
   shutdown(): Promise<void>;
 }
 
 type Call = grpc.ServerUnaryCall<any, any> | grpc.ServerWritableStream<any, any>;
+type Msg = Record<string, any>;
 
 /** Starts the gRPC server with the Optimizer, health and reflection services. */
-export async function startServer(address = DEFAULT_ADDRESS, runner: SearchRunner = new WorkerPool()): Promise<OptimizerServer> {
+export async function startServer(options: ServerOptions = {}): Promise<OptimizerServer> {
+  const address = options.address ?? DEFAULT_ADDRESS;
+  const workers = options.workers ?? Math.max(1, availableParallelism());
+  const runner = options.runner ?? new WorkerPool(workers);
+  const admission = new Admission(workers, options.maxQueue ?? DEFAULT_MAX_QUEUE);
   const contract = loadContract();
   const server = new grpc.Server();
-  const running = new Set<SharedArrayBuffer>();
   const health = new HealthImplementation({ '': 'SERVING', [SERVICE]: 'SERVING' });
 
-  /** Runs a solve whose search ends at cancellation, at shutdown, or in time to answer before the deadline. */
-  const solve = async (call: Call, input: SolvePlacementInput, onProgress?: (p: PlacementProgress) => void) => {
-    const stop = newStopFlag();
-    running.add(stop);
-    call.on('cancelled', () => requestStop(stop));
-    input.seconds = withinDeadline(call, input.seconds);
-    try {
-      return await solvePlacement(input, runner, { stop, onProgress });
-    } finally {
-      running.delete(stop);
-    }
+  /**
+   * The runner one call's work goes through: admitted to the workers in arrival order, its budget
+   * cut to the call's deadline when it starts; cancelling the call withdraws or stops it.
+   */
+  const admitted = (call: Call, stop: SharedArrayBuffer): SearchRunner => {
+    call.on('cancelled', () => admission.cancel(stop));
+    const raw = call.getDeadline();
+    const at = raw instanceof Date ? raw.getTime() : raw;
+    const deadline = Number.isFinite(at) ? at : Infinity;
+    const search = <T>(seconds: number, start: (s: number) => Promise<T>) => admission.submit({ seconds, cuttable: true, deadline, stop, start });
+    const whole = <T>(seconds: number, start: () => Promise<T>) => admission.submit({ seconds, cuttable: false, deadline, stop, start });
+    return {
+      run: (task, onProgress) => search(task.options.seconds, (s) => runner.run({ ...task, options: { ...task.options, seconds: s } }, onProgress)),
+      runExact: (task) => search(task.seconds, (s) => runner.runExact({
+        ...task, seconds: s, warmStart: task.warmStart && { ...task.warmStart, options: { ...task.warmStart.options, seconds: Math.min(task.warmStart.options.seconds, s / 10) } },
+      })),
+      decideGpu: (task) => search(task.options.seconds ?? 1, (s) => runner.decideGpu({ ...task, options: { ...task.options, seconds: s } })),
+      simulateGpu: (task, onProgress) => whole(Infinity, () => runner.simulateGpu(task, onProgress)),
+      simulateReplicas: (task, onProgress) => whole(Infinity, () => runner.simulateReplicas(task, onProgress)),
+      planReplicas: (task) => whole(planSeconds(planCells(task.service, task.windowLoads.length)), () => runner.planReplicas(task)),
+      // the search, then the lower bound, each within half of what it is granted
+      planSharedReplicas: (task) => search(2 * task.options.seconds, (s) => runner.planSharedReplicas({ ...task, options: { ...task.options, seconds: s / 2 }, boundSeconds: s / 2 })),
+      close: async () => {},
+    };
   };
 
-  /** Runs work that honours a stop flag, set when the call is cancelled or the server shuts down. */
-  const stoppable = async <T>(call: Call, work: (stop: SharedArrayBuffer) => Promise<T>): Promise<T> => {
-    const stop = newStopFlag();
-    running.add(stop);
-    call.on('cancelled', () => requestStop(stop));
-    try {
-      return await work(stop);
-    } finally {
-      running.delete(stop);
-    }
-  };
-
-  /** A replay on the workers that ends with StoppedError when the call is cancelled or the server shuts down. */
-  const replay = <T>(call: Call, what: string, work: (stop: SharedArrayBuffer) => Promise<T>): Promise<T> =>
-    stoppable(call, async (stop) => {
-      try {
-        return await work(stop);
-      } catch (err) {
-        // the worker's error loses its class on the way back; the flag says why it ended
-        if (stopRequested(stop)) throw new StoppedError(`the ${what} was stopped: call cancelled or server shutting down`);
-        throw err;
-      }
-    });
-
-  server.addService(optimizerService(contract).service, {
-    SolvePlacement: (call: grpc.ServerUnaryCall<any, any>, done: grpc.sendUnaryData<any>) => {
-      answer(done, async () => solutionMessage(await solve(call, solveInputOf(call.request))));
-    },
-    SolvePlacementStream: (call: grpc.ServerWritableStream<any, any>) => {
-      streamResult(call, async () => {
-        const input = solveInputOf(call.request);
-        const solution = await solve(call, input, (p) => {
+  const handlers: grpc.UntypedServiceImplementation = {
+    SolvePlacement: unary(async (call) => {
+      const stop = newStopFlag();
+      return solutionMessage(await solvePlacement(solveInputOf(call.request), admitted(call, stop), { stop }));
+    }),
+    SolvePlacementStream: streaming(async (call) => {
+      const stop = newStopFlag();
+      const input: SolvePlacementInput = solveInputOf(call.request);
+      const solution = await solvePlacement(input, admitted(call, stop), {
+        stop,
+        onProgress: (p: PlacementProgress) => {
           if (!call.cancelled) call.write({ progress: progressMessage(p) });
-        });
-        return { solution: solutionMessage(solution) };
+        },
       });
-    },
-    EvaluatePlacement: (call: grpc.ServerUnaryCall<any, any>, done: grpc.sendUnaryData<any>) => {
-      answer(done, async () => {
-        const req = evaluateInputOf(call.request);
-        return evaluateDecision(req.system, req.profile, req.decision, req.lambda).evaluation;
+      return { solution: solutionMessage(solution) };
+    }),
+    EvaluatePlacement: unary(async (call) => {
+      const req = evaluateInputOf(call.request);
+      return inSolutionFile(req.decision, () => evaluateDecision(req.system, req.profile, req.decision, req.lambda)).evaluation;
+    }),
+    ScheduleGpuJobs: unary(async (call) => {
+      const instance = await gpuInstanceOf(call.request);
+      const snapshot = snapshotOf(call.request, instance);
+      const options = gpuOptionsOf(call.request);
+      checkGpuOptions(options);
+      const stop = newStopFlag();
+      return gpuDecisionMessage(await admitted(call, stop).decideGpu({ snapshot, options, stop }), snapshot);
+    }),
+    SimulateGpuSchedule: streaming(async (call) => {
+      const instance = await gpuInstanceOf(call.request);
+      const input = { instance, ...gpuOptionsOf(call.request) };
+      checkGpuOptions(input);
+      const stop = newStopFlag();
+      const summary = await admitted(call, stop).simulateGpu({ input, stop }, (p) => {
+        if (!call.cancelled) call.write({ progress: { decisions: p.decisions, timeS: p.timeS, elapsedS: p.elapsedS } });
       });
-    },
-    ScheduleGpuJobs: (call: grpc.ServerUnaryCall<any, any>, done: grpc.sendUnaryData<any>) => {
-      answer(done, async () => {
-        const instance = await gpuInstanceOf(call.request);
-        const snapshot = snapshotOf(call.request, instance);
-        const options = gpuOptionsOf(call.request);
-        checkGpuOptions(options);
-        options.seconds = withinDeadline(call, options.seconds ?? 1);
-        const decision = await stoppable(call, (stop) => runner.decideGpu({ snapshot, options, stop }));
-        return gpuDecisionMessage(decision, snapshot);
+      return { result: gpuResultMessage(summary, instance, call.request.includeLog === true) };
+    }),
+    PlanReplicas: unary(async (call) => {
+      const { service, windowLoads, current } = planInputOf(call.request);
+      const stop = newStopFlag();
+      return replicaPlanMessage(await admitted(call, stop).planReplicas({ service, windowLoads, current, stop }));
+    }),
+    PlanSharedReplicas: unary(async (call) => {
+      const { request, options } = sharedPlanInputOf(call.request);
+      const stop = newStopFlag();
+      return sharedPlanMessage(await admitted(call, stop).planSharedReplicas({ request, options, stop }));
+    }),
+    SimulateReplicas: streaming(async (call) => {
+      const input = simulationInputOf(call.request);
+      const stop = newStopFlag();
+      const summary = await admitted(call, stop).simulateReplicas({ input, stop }, (p) => {
+        if (!call.cancelled) call.write({ progress: p });
       });
-    },
-    SimulateGpuSchedule: (call: grpc.ServerWritableStream<any, any>) => {
-      streamResult(call, async () => {
-        const instance = await gpuInstanceOf(call.request);
-        const input = { instance, ...gpuOptionsOf(call.request) };
-        checkGpuOptions(input);
-        const summary = await replay(call, 'replay', (stop) => runner.simulateGpu({ input, stop }, (p) => {
-          if (!call.cancelled) call.write({ progress: { decisions: p.decisions, timeS: p.timeS, elapsedS: p.elapsedS } });
-        }));
-        return { result: gpuResultMessage(summary, instance, call.request.includeLog === true) };
-      });
-    },
-    PlanReplicas: (call: grpc.ServerUnaryCall<any, any>, done: grpc.sendUnaryData<any>) => {
-      answer(done, async () => {
-        const { service, windowLoads, current } = planInputOf(call.request);
-        return replicaPlanMessage(planReplicas(service, windowLoads, current));
-      });
-    },
-    PlanSharedReplicas: (call: grpc.ServerUnaryCall<any, any>, done: grpc.sendUnaryData<any>) => {
-      answer(done, async () => {
-        const { request, options } = sharedPlanInputOf(call.request);
-        options.seconds = withinDeadline(call, options.seconds);
-        return sharedPlanMessage(await stoppable(call, (stop) => runner.planSharedReplicas({ request, options, stop })));
-      });
-    },
-    SimulateReplicas: (call: grpc.ServerWritableStream<any, any>) => {
-      streamResult(call, async () => {
-        const input = simulationInputOf(call.request);
-        const summary = await replay(call, 'replica replay', (stop) => runner.simulateReplicas({ input, stop }, (p) => {
-          if (!call.cancelled) call.write({ progress: p });
-        }));
-        return { result: replicaResultMessage(summary, call.request.includeSeries === true) };
-      });
-    },
-  });
+      return { result: replicaResultMessage(summary, call.request.includeSeries === true) };
+    }),
+  };
+  server.addService(decodingChecked(optimizerService(contract).service), handlers);
   health.addToServer(server);
   new ReflectionService(contract).addToServer(server);
 
@@ -144,43 +147,78 @@ export async function startServer(address = DEFAULT_ADDRESS, runner: SearchRunne
     shutdown: async () => {
       health.setStatus('', 'NOT_SERVING');
       health.setStatus(SERVICE, 'NOT_SERVING');
-      for (const stop of running) requestStop(stop);
+      await admission.close();
       await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
       await runner.close();
     },
   };
 }
 
-/** A search budget cut short enough to answer before the call's deadline (a margin of a quarter of the time left, at most 200 ms). */
-function withinDeadline(call: Call, seconds: number): number {
-  const deadline = call.getDeadline();
-  const at = deadline instanceof Date ? deadline.getTime() : deadline;
-  if (!Number.isFinite(at)) return seconds;
-  const left = at - Date.now();
-  return Math.max(0.001, Math.min(seconds, (left - Math.min(200, left / 4)) / 1000));
+/** Marks a request that failed to decode; the handler answers it INVALID_ARGUMENT. */
+const UNDECODABLE = Symbol('undecodable');
+
+/** The service with every request decoder caught: bytes that do not decode become a marked request instead of grpc-js's INTERNAL. */
+function decodingChecked(service: grpc.ServiceDefinition): grpc.ServiceDefinition {
+  return Object.fromEntries(Object.entries(service).map(([name, method]) => [name, {
+    ...method,
+    requestDeserialize: (bytes: Buffer) => {
+      try {
+        return method.requestDeserialize(bytes);
+      } catch (err) {
+        return { [UNDECODABLE]: `the request is not a valid ${method.path.split('/')[2]} message: ${(err as Error).message}` };
+      }
+    },
+  }])) as grpc.ServiceDefinition;
 }
 
-/** Writes a streamed call's final message and ends it; a failure becomes the call's status. */
-function streamResult(call: grpc.ServerWritableStream<any, any>, work: () => Promise<object>): void {
-  work().then((last) => {
-    if (!call.cancelled) call.write(last);
-    call.end();
-  }).catch((err) => call.emit('error', asStatus(err)));
+/** The request of a call, refused when it did not decode. */
+function decoded(call: Call): void {
+  const reason = (call.request as Msg | undefined)?.[UNDECODABLE as unknown as string];
+  if (reason) throw new UndecodableError(reason);
 }
 
-function answer(done: grpc.sendUnaryData<any>, work: () => Promise<unknown>): void {
-  work().then((value) => done(null, value), (err) => done(asStatus(err)));
+/** A unary handler: its work's value is the answer, any failure its status; nothing it does can throw out of it. */
+function unary(work: (call: grpc.ServerUnaryCall<any, any>) => Promise<unknown>): grpc.handleUnaryCall<any, any> {
+  return (call, done) => {
+    settle(async () => {
+      decoded(call);
+      return work(call);
+    }, (value) => done(null, value), (status) => done(status));
+  };
 }
 
-/** InputError -> INVALID_ARGUMENT naming the field; no feasible placement to answer -> FAILED_PRECONDITION; a stopped replay -> CANCELLED; anything else is INTERNAL. */
-function asStatus(err: unknown): Partial<grpc.StatusObject> {
-  if (err instanceof InputError) {
-    const metadata = new grpc.Metadata();
-    metadata.set('field', err.path);
-    return { code: grpc.status.INVALID_ARGUMENT, details: err.message, metadata };
-  }
-  if (err instanceof NoSolutionError) return { code: grpc.status.FAILED_PRECONDITION, details: err.message };
-  if (err instanceof StoppedError) return { code: grpc.status.CANCELLED, details: err.message };
-  console.error('copt: internal error:', err);
-  return { code: grpc.status.INTERNAL, details: err instanceof Error ? err.message : String(err) };
+/** A server-streaming handler: its work writes progress and returns the last message, which ends the stream; a failure is its status. */
+function streaming(work: (call: grpc.ServerWritableStream<any, any>) => Promise<object>): grpc.handleServerStreamingCall<any, any> {
+  return (call) => {
+    settle(async () => {
+      decoded(call);
+      return work(call);
+    }, (last) => {
+      if (!call.cancelled) call.write(last);
+      call.end();
+    }, (status) => call.emit('error', status));
+  };
+}
+
+/** Runs work and reports its outcome; if reporting throws (a status grpc-js refuses), a plain INTERNAL status is sent instead. */
+function settle<T>(work: () => Promise<T>, ok: (value: T) => void, fail: (status: Partial<grpc.StatusObject>) => void): void {
+  const failed = (err: unknown) => {
+    try {
+      fail(asStatus(err));
+    } catch (again) {
+      console.error('copt: could not send a status:', again);
+      try {
+        fail({ code: grpc.status.INTERNAL, details: 'the server could not encode its answer' });
+      } catch {
+        // the call is gone: nothing left to tell its client
+      }
+    }
+  };
+  work().then((value) => {
+    try {
+      ok(value);
+    } catch (err) {
+      failed(err);
+    }
+  }, failed);
 }

@@ -69,14 +69,30 @@ export function modelsFolder(): string {
   return join(projectRoot(), 'models');
 }
 
-/** The folder of the stored model a request names in `field`; an InputError listing the stored ones when there is none. */
-export function storedModelDir(field: string, name: unknown): string {
-  if (typeof name !== 'string' || !/^[a-z0-9][a-z0-9-]*$/.test(name)) throw new InputError(field, name, 'must be the name of a stored model (lower-case letters, digits and dashes)');
-  const root = modelsFolder();
-  const dir = join(root, name);
-  if (!existsSync(join(dir, META))) {
-    const known = existsSync(root) ? readdirSync(root).filter((d) => existsSync(join(root, d, META))).join(', ') : '';
-    throw new InputError(field, name, `names no stored model (stored: ${known || 'none'})`);
+/**
+ * The folder of the stored model of `kind` a request names in `field`; an InputError listing the
+ * stored ones of that kind when there is none, or when the named one is of another kind.
+ */
+export function storedModelDir(field: string, name: unknown, kind: string): string {
+  if (typeof name !== 'string' || !/^[a-z0-9][a-z0-9-]{0,63}$/.test(name)) {
+    throw new InputError(field, name, 'must be the name of a stored model (lower-case letters, digits and dashes, at most 64)');
   }
-  return dir;
+  const root = modelsFolder();
+  const found = modelKind(join(root, name));
+  if (found !== kind) {
+    const known = existsSync(root) ? readdirSync(root).filter((d) => modelKind(join(root, d)) === kind).join(', ') : '';
+    const what = found === undefined ? 'names no stored model' : `names a stored model of kind ${found}, not ${kind}`;
+    throw new InputError(field, name, `${what} (stored models of kind ${kind}: ${known || 'none'})`);
+  }
+  return join(root, name);
+}
+
+/** The kind of model a folder holds (what saveNetwork wrote in its meta.json), or undefined when it holds none. */
+export function modelKind(dir: string): string | undefined {
+  try {
+    const kind = (JSON.parse(readFileSync(join(dir, META), 'utf8')) as NetworkMeta).kind;
+    return typeof kind === 'string' ? kind : undefined;
+  } catch {
+    return undefined;
+  }
 }

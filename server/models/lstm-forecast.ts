@@ -1,5 +1,6 @@
 import type * as TF from '@tensorflow/tfjs';
 import type { Forecaster } from '../replicas/forecast.js';
+import { StoppedError } from '../stopped-error.js';
 import { loadNetwork, saveNetwork } from './file-io.js';
 import { loadTf } from './tf.js';
 
@@ -14,6 +15,10 @@ export interface LstmOptions {
   seed?: number;
   /** the minute of the week at loads[0] (0: Monday 00:00), which tells the network where weekends fall */
   firstWeekMinute?: number;
+  /** polled after every batch: true ends the training with a StoppedError */
+  shouldStop?: () => boolean;
+  /** called after every batch with the epochs finished so far */
+  onBatch?: (epochsDone: number, epochs: number) => void;
 }
 
 interface Meta {
@@ -69,9 +74,25 @@ export class LstmForecaster {
     }
     const x = tf.tensor3d(xs);
     const y = tf.tensor2d(ys);
-    await net.fit(x, y, { epochs: options.epochs ?? 30, batchSize: 32, shuffle: false, verbose: 0 });
+    const epochs = options.epochs ?? 30;
+    let epochsDone = 0;
+    let stopped = false;
+    await net.fit(x, y, {
+      epochs, batchSize: 32, shuffle: false, verbose: 0,
+      callbacks: {
+        onEpochEnd: async () => { epochsDone++; },
+        onBatchEnd: async () => {
+          options.onBatch?.(epochsDone, epochs);
+          if (options.shouldStop?.()) { stopped = true; net.stopTraining = true; }
+        },
+      },
+    });
     x.dispose();
     y.dispose();
+    if (stopped) {
+      net.dispose();
+      throw new StoppedError(`the LSTM's training was stopped after ${epochsDone} of ${epochs} epochs`);
+    }
     return new LstmForecaster(tf, net, meta);
   }
 

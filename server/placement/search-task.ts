@@ -11,9 +11,6 @@ export interface SearchTask {
   stop: SharedArrayBuffer;
 }
 
-/** A worker's last message on a progress port. */
-export const END = 'end';
-
 /** Runs a search on this thread. */
 export function runSearch(task: SearchTask, onProgress: (p: Progress) => void): SearchResult {
   const solver = new PlacementSolver(task.encoded, task.options.eliteSize ?? 8);

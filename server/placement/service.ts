@@ -1,5 +1,7 @@
 import { space4aiSolution } from '../../adapters/space4ai/solution.js';
+import { whole } from '../fields.js';
 import { InputError } from '../input-error.js';
+import { MAX_CANDIDATE_LIST, MAX_ELITE, MAX_KICK_MOVES } from '../limits.js';
 import type { SearchRunner } from '../pool.js';
 import type { Progress } from '../wasm/placement-solver.js';
 import type { EngineParams, EngineStats, SearchMethod, StopReason } from '../wasm/search.js';
@@ -80,14 +82,17 @@ export function checkSolveInput(input: SolvePlacementInput): void {
   checkEngine(input.engine ?? {});
 }
 
-/** Engine parameters: counts are whole and positive, rates in range. */
-function checkEngine(e: EngineParams & { eliteSize?: number }): void {
-  const whole: (keyof typeof e)[] = ['eliteSize', 'greedyIterations', 'kickMoves', 'tabuTenure', 'candidateList', 'saReheatAfter'];
-  for (const k of whole) {
-    const v = e[k];
-    if (v !== undefined && !(Number.isInteger(v) && (v as number) >= (k === 'kickMoves' ? 2 : 1) && (v as number) <= 1e9)) {
-      throw new InputError(`engine.${snake(k)}`, v, k === 'kickMoves' ? 'must be a whole number >= 2' : 'must be a whole number >= 1');
-    }
+/** The range of each whole-number engine parameter (limits.ts says why the bounded ones are bounded). */
+const ENGINE_COUNTS: Partial<Record<keyof EngineParams | 'eliteSize', [number, number]>> = {
+  eliteSize: [1, MAX_ELITE], greedyIterations: [1, 1e9], kickMoves: [2, MAX_KICK_MOVES], tabuTenure: [1, 1e9],
+  candidateList: [1, MAX_CANDIDATE_LIST], saReheatAfter: [1, 1e9],
+};
+
+/** Engine parameters: counts whole and within their ranges, rates in range. */
+export function checkEngine(e: EngineParams & { eliteSize?: number }): void {
+  for (const [k, [least, most]] of Object.entries(ENGINE_COUNTS)) {
+    const v = e[k as keyof typeof e];
+    if (v !== undefined) whole(v, `engine.${snake(k)}`, least, most);
   }
   if (e.saStartTemperature !== undefined && !(e.saStartTemperature > 0 && Number.isFinite(e.saStartTemperature))) {
     throw new InputError('engine.sa_start_temperature', e.saStartTemperature, 'must be > 0');

@@ -1,5 +1,6 @@
 import { InputError } from '../input-error.js';
-import { list, nonNegative, num, object, positive, str, unique } from '../fields.js';
+import { list, nonNegative, num, object, positive, str, unique, whole } from '../fields.js';
+import { MAX_INSTANCES, MAX_RESOURCES } from '../limits.js';
 import { topologicalOrder } from './dag.js';
 import type {
   Candidate, Component, DagEdge, Deployment, GlobalConstraint, NetworkDomain, Partition,
@@ -18,6 +19,7 @@ export function validateSystem(raw: unknown): PlacementSystem {
     networkDomains: [],
     globalConstraints: [],
   };
+  if (system.resources.length > MAX_RESOURCES) throw new InputError('resources', `${system.resources.length} resources`, `must be at most ${MAX_RESOURCES}`);
   unique(system.resources.map((r) => r.name), 'resources', 'name');
   const byName = new Map(system.resources.map((r) => [r.name, r]));
   const layerKind = new Map<string, ResourceKind>();
@@ -38,6 +40,7 @@ export function validateSystem(raw: unknown): PlacementSystem {
   system.edges = list(s.edges, 'edges').map((e, i) => edge(e, `edges[${i}]`, compNames));
   checkDag(system);
   system.networkDomains = list(s.networkDomains, 'network_domains').map((d, i) => domain(d, i, layerKind));
+  checkNetwork(system, s.networkDomains);
   system.globalConstraints = list(s.globalConstraints, 'global_constraints').map((g, i) => globalConstraint(g, i, system));
   return system;
 }
@@ -71,9 +74,7 @@ function resource(raw: unknown, at: string): Resource {
   if (kind === 'FAAS') {
     res.idleTimeBeforeKill = positive(r.idleTimeBeforeKill, `${path}.idle_time_before_kill`);
   } else {
-    const n = num(r.number, `${path}.number`);
-    if (!Number.isInteger(n) || n < 1) throw new InputError(`${path}.number`, r.number, 'must be an integer >= 1');
-    res.number = n;
+    res.number = whole(r.number, `${path}.number`, 1, MAX_INSTANCES);
   }
   return res;
 }
@@ -172,7 +173,20 @@ function edge(raw: unknown, at: string, compNames: Set<string>): DagEdge {
   const to = str(e.to, `${at}.to`);
   if (!compNames.has(from)) throw new InputError(`${at}.from`, from, 'names no component');
   if (!compNames.has(to)) throw new InputError(`${at}.to`, to, 'names no component');
+  if (to === from) throw new InputError(`${at}.to`, to, 'a component cannot follow itself');
   return { from, to, probability: probability(e.probability, `${at}.probability`, 'closed') };
+}
+
+/** Every computational layer must be in a network domain: data leaving an unlisted one would take forever, and every placement through it would read as merely infeasible. */
+function checkNetwork(system: PlacementSystem, given: unknown): void {
+  const layers = [...new Set(system.resources.map((r) => r.layer))];
+  if (system.networkDomains.length === 0) {
+    if (layers.length > 1) throw new InputError('network_domains', given, `must list the network domains joining the ${layers.length} computational layers (${layers.join(', ')})`);
+    return;
+  }
+  const listed = new Set(system.networkDomains.flatMap((n) => n.layers));
+  const lone = system.resources.find((r) => !listed.has(r.layer));
+  if (lone !== undefined) throw new InputError(`resources.${lone.name}.layer`, lone.layer, 'is in no network domain: add it to the layers of a network domain');
 }
 
 function checkDag(system: PlacementSystem): void {
@@ -183,10 +197,25 @@ function checkDag(system: PlacementSystem): void {
   }
   const names = system.components.map((c) => c.name);
   const order = new Set(topologicalOrder(names, system.edges));
-  if (order.size === 0) throw new InputError('edges', [], 'the graph must have a source component (one without predecessors)');
-  if (order.size !== names.length) {
-    throw new InputError('edges', names.filter((n) => !order.has(n)), 'the graph has a cycle through these components');
+  if (order.size < names.length) throwCycle(system.edges, names.filter((n) => !order.has(n)));
+}
+
+/** Names an edge closing a cycle among the components the topological order left out, and the components on the cycle. */
+function throwCycle(edges: DagEdge[], left: string[]): never {
+  // Each component left out waits on another left out: walking back along such edges must come round to one already passed.
+  const stuck = new Set(left);
+  const passed: string[] = [];
+  const via: number[] = [];
+  let at = left[0];
+  while (!passed.includes(at)) {
+    passed.push(at);
+    const i = edges.findIndex((e) => e.to === at && stuck.has(e.from));
+    via.push(i);
+    at = edges[i].from;
   }
+  const j = passed.indexOf(at);
+  const cycle = [at, ...passed.slice(j + 1).reverse(), at];
+  throw new InputError(`edges[${via[j]}].to`, at, `closes the cycle ${cycle.join(' -> ')}: the graph must be acyclic, so drop one of these transitions`);
 }
 
 function domain(raw: unknown, i: number, layerKind: Map<string, ResourceKind>): NetworkDomain {

@@ -1,3 +1,4 @@
+import { StoppedError } from '../stopped-error.js';
 import { replicasNeeded } from './latency.js';
 import { sloLimitMs, type ReplicaService } from './model.js';
 
@@ -21,14 +22,19 @@ export interface ReplicaPlan {
  * mean plus two standard deviations). An exact dynamic program over (window, replicas) in
  * O(windows x replicas). `extra` costs, when given, join the cost the program minimizes (a shared
  * cluster's capacity prices, expected SLO misses); the plan's reported cost is still its replica and
- * event cost.
+ * event cost. `shouldStop`, polled every 64 windows, ends the program with a StoppedError.
  */
-export function planReplicas(service: ReplicaService, loads: number[], current?: number, changeLoads = loads, extra?: ExtraCosts): ReplicaPlan {
-  return planForNeeds(service, windowNeeds(service, loads, changeLoads), current, extra);
+export function planReplicas(service: ReplicaService, loads: number[], current?: number, changeLoads = loads, extra?: ExtraCosts, shouldStop?: () => boolean): ReplicaPlan {
+  return planForNeeds(service, windowNeeds(service, loads, changeLoads), current, extra, shouldStop);
+}
+
+/** The cells of planReplicas's table (windows x counts from 0 to max): its time and memory (2 bytes a cell) grow with them. */
+export function planCells(service: ReplicaService, windows: number): number {
+  return windows * (service.maxReplicas + 1);
 }
 
 /** The dynamic program of planReplicas on needs worked out already (planning again at other prices skips the latency model). */
-export function planForNeeds(service: ReplicaService, needs: WindowNeeds, current?: number, extra: ExtraCosts = {}): ReplicaPlan {
+export function planForNeeds(service: ReplicaService, needs: WindowNeeds, current?: number, extra: ExtraCosts = {}, shouldStop?: () => boolean): ReplicaPlan {
   const R = service.maxReplicas;
   const perWindow = service.replicaCostPerMin * service.windowMin;
   const { need, needMoving, unmet } = needs;
@@ -36,10 +42,12 @@ export function planForNeeds(service: ReplicaService, needs: WindowNeeds, curren
   if (T === 0) return { replicas: [], cost: 0, replicaMinutes: 0, scalingEvents: 0, unmet };
   const W = R + 1;
   // prev / cost: least cost of windows 0..t-1 / 0..t ending at r; from[t * W + r]: the count before
+  // (max_replicas is at most 10000, so a count fits 16 bits; only reachable cells are read back)
   let prev = new Float64Array(W);
   let cost = new Float64Array(W);
-  const from = new Int32Array(T * W).fill(-1);
+  const from = new Uint16Array(T * W);
   for (let t = 0; t < T; t++) {
+    if ((t & 63) === 0 && shouldStop?.()) throw new StoppedError(`the plan was stopped at window ${t} of ${T}`);
     cost.fill(Infinity);
     let bestPrev = Infinity;
     let argPrev = -1;

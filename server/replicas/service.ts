@@ -1,9 +1,11 @@
 import { list, nonNegative, object } from '../fields.js';
 import { InputError } from '../input-error.js';
+import { MAX_PLAN_CELLS } from '../limits.js';
 import { stopCheck } from '../stop-flag.js';
 import { LstmForecaster } from '../models/lstm-forecast.js';
 import { ORACLE, seasonalNaive, type Forecaster } from './forecast.js';
 import type { ReplicaService } from './model.js';
+import { planCells, planReplicas, type ReplicaPlan } from './plan.js';
 import { POLICIES, replicaPolicy, type PolicyName } from './policies.js';
 import { simulateReplicas, type ReplicaSimulation } from './simulate.js';
 import { replicaServiceOrDefault } from './validate.js';
@@ -35,6 +37,9 @@ export interface ReplicaProgress {
   minutesDone: number;
   minutes: number;
   elapsedS: number;
+  /** training: the epochs finished so far, and how many it runs */
+  epochsDone?: number;
+  epochs?: number;
 }
 
 export interface ReplicaSimulationSummary extends ReplicaSimulation {
@@ -49,7 +54,11 @@ export function planRequestOf(raw: unknown): { service: ReplicaService; windowLo
   const service = replicaServiceOrDefault(r.service);
   const windowLoads = list(r.windowLoads, 'window_loads').map((v, i) => nonNegative(v, `window_loads[${i}]`));
   if (windowLoads.length === 0) throw new InputError('window_loads', [], 'must give the load of at least one window');
-  if (windowLoads.length > 100_000) throw new InputError('window_loads', windowLoads.length, 'must be at most 100000 windows');
+  const cells = planCells(service, windowLoads.length);
+  if (cells > MAX_PLAN_CELLS) {
+    throw new InputError('window_loads', `${windowLoads.length} windows`,
+      `with max_replicas ${service.maxReplicas} the plan takes ${cells} cells (windows x (max_replicas + 1)), more than the ${MAX_PLAN_CELLS} a plan may take: give fewer windows or a lower max_replicas`);
+  }
   const current = (r.currentReplicas ?? 0) as number;
   if (!Number.isInteger(current) || current < 0) throw new InputError('current_replicas', current, 'must be a whole number >= 0 (0: none running)');
   if (current > service.maxReplicas) throw new InputError('current_replicas', current, `must be at most max_replicas ${service.maxReplicas}`);
@@ -80,7 +89,16 @@ export async function simulateReplicaTrace(input: ReplicaSimulationInput, hooks:
   const forecasts = input.policy === 'predictive' || input.policy === 'planner';
   if (forecasts && input.forecaster === 'lstm') {
     hooks.onProgress?.({ phase: 'training', minutesDone: 0, minutes, elapsedS: elapsedS() });
-    const lstm = input.model ? await LstmForecaster.load(input.model) : await LstmForecaster.train(input.loads, input.start, { seed: input.seed, firstWeekMinute: input.firstWeekMinute }, input.trainFrom);
+    let lastBeat = performance.now();
+    const onBatch = (epochsDone: number, epochs: number) => {
+      const now = performance.now();
+      if (now - lastBeat < everyMs) return;
+      lastBeat = now;
+      hooks.onProgress?.({ phase: 'training', minutesDone: 0, minutes, elapsedS: elapsedS(), epochsDone, epochs });
+    };
+    const lstm = input.model
+      ? await LstmForecaster.load(input.model)
+      : await LstmForecaster.train(input.loads, input.start, { seed: input.seed, firstWeekMinute: input.firstWeekMinute, shouldStop: hooks.shouldStop, onBatch }, input.trainFrom);
     if (input.saveModel) await lstm.save(input.saveModel);
     forecaster = lstm.forecaster(input.firstWeekMinute);
   }
@@ -108,4 +126,18 @@ export interface ReplicaSimulationTask {
 /** Runs a replay task on this thread. */
 export function runReplicaSimulation(task: ReplicaSimulationTask, onProgress: (p: ReplicaProgress) => void): Promise<ReplicaSimulationSummary> {
   return simulateReplicaTrace(task.input, { shouldStop: stopCheck(task.stop), onProgress });
+}
+
+/** A single-service plan in a form that crosses to a worker thread, with a shared stop flag. */
+export interface ReplicaPlanTask {
+  service: ReplicaService;
+  windowLoads: number[];
+  current?: number;
+  /** Int32 slot 0 != 0 ends the plan with a StoppedError */
+  stop: SharedArrayBuffer;
+}
+
+/** Runs a single-service plan on this thread. */
+export function runReplicaPlan(task: ReplicaPlanTask): ReplicaPlan {
+  return planReplicas(task.service, task.windowLoads, task.current, undefined, undefined, stopCheck(task.stop));
 }

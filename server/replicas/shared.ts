@@ -157,7 +157,7 @@ export function encodeShared(request: SharedReplicaRequest): { ints: Int32Array;
  * service's own exact plan; the result is measured by the independent evaluator and bounded below
  * by pricing the capacity.
  */
-export function planSharedReplicas(request: SharedReplicaRequest, options: SearchOptions, shouldStop?: () => boolean): SharedReplicaPlan {
+export function planSharedReplicas(request: SharedReplicaRequest, options: SearchOptions, shouldStop?: () => boolean, boundSeconds = Infinity): SharedReplicaPlan {
   const encoded = encodeShared(request);
   const solver = new ReplicaSolver(encoded, options.eliteSize);
   const found = solver.solve(options, shouldStop);
@@ -165,7 +165,7 @@ export function planSharedReplicas(request: SharedReplicaRequest, options: Searc
   const replicas = request.services.map((_, k) => Array.from(found.replicas.subarray(k * T, (k + 1) * T)));
   const search = { stats: found.stats, iterations: found.iterations, elapsedMs: found.elapsedMs, stopReason: found.stopReason };
   const figures = evaluateSharedPlan(request, replicas);
-  const lowerBound = lagrangianBound(request, figures.feasible ? figures.cost : 1.01 * encoded.lowerBound, encoded.needs);
+  const lowerBound = lagrangianBound(request, figures.feasible ? figures.cost : 1.01 * encoded.lowerBound, encoded.needs, 200, { seconds: boundSeconds, shouldStop });
   return { ...figures, lowerBound: Math.max(lowerBound, encoded.lowerBound), ownPlansCost: encoded.lowerBound, search };
 }
 
@@ -173,30 +173,36 @@ export function planSharedReplicas(request: SharedReplicaRequest, options: Searc
 export interface SharedReplicaTask {
   request: SharedReplicaRequest;
   options: SearchOptions;
-  /** Int32 slot 0 != 0 stops the search, which answers its best so far */
+  /** Int32 slot 0 != 0 stops the search, which answers its best so far, and the bound, which answers its best so far */
   stop: SharedArrayBuffer;
+  /** the most time the lower bound may take after the search (absent: its rounds run out) */
+  boundSeconds?: number;
 }
 
 /** Runs a shared plan on this thread. */
 export function runSharedReplicaTask(task: SharedReplicaTask): SharedReplicaPlan {
-  return planSharedReplicas(task.request, task.options, stopCheck(task.stop));
+  return planSharedReplicas(task.request, task.options, stopCheck(task.stop), task.boundSeconds);
 }
 
 /**
  * A lower bound on any plan within capacity, tighter than the own plans added up: capacity priced
  * per window (a Lagrangian relaxation, each service then planned alone by its exact program at those
  * prices), the prices moved by subgradient steps toward `upperBound` (a known plan's cost).
- * Every price vector gives a valid bound; the best one seen is returned. `needs`: the services'
- * needs when worked out already.
+ * Every price vector gives a valid bound; the best one seen is returned, also when `limits` (a time
+ * in seconds, a stop flag) end the rounds early. `needs`: the services' needs when worked out already.
  */
-export function lagrangianBound(request: SharedReplicaRequest, upperBound: number, needs = request.services.map(needsOf), rounds = 200): number {
+export function lagrangianBound(request: SharedReplicaRequest, upperBound: number, needs = request.services.map(needsOf), rounds = 200,
+  limits: { seconds?: number; shouldStop?: () => boolean } = {}): number {
   const { services, capacity } = request;
   const T = services[0].windowLoads.length;
   const prices = new Array<number>(T).fill(0);
+  const until = performance.now() + (limits.seconds ?? Infinity) * 1000;
   let best = -Infinity;
   let theta = 2;
   let stalled = 0;
   for (let round = 0; round < rounds; round++) {
+    // round 0 prices nothing: its value is the own plans' bound, always kept
+    if (round > 0 && (performance.now() >= until || limits.shouldStop?.())) break;
     const used = new Array<number>(T).fill(0);
     let value = -prices.reduce((a, p) => a + p * capacity, 0);
     for (const [k, s] of services.entries()) {

@@ -43,6 +43,8 @@ export interface SearchOptions extends EngineParams {
   /** stop once a feasible solution costs at most this */
   targetCost?: number;
   reportEveryMs?: number;
+  /** a progress report at least this often, improved or not (default 1000) */
+  heartbeatMs?: number;
 }
 
 /** The parameter array in the order of solver-wasm/engines/params.ts. */
@@ -65,6 +67,7 @@ const PARAMS: ((o: SearchOptions) => number)[] = [
   (o) => o.saAlpha ?? 0.99,
   (o) => o.saReheatAfter ?? 300,
   (o) => ({ forward: 0, backward: 1, mixed: 2 })[o.prDirection ?? 'mixed'],
+  (o) => o.heartbeatMs ?? 1000,
 ];
 
 /** How a search ended, with the engines' counters. */

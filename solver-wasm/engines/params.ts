@@ -16,7 +16,8 @@ export const P_SA_COOLING: i32 = 12;
 export const P_SA_ALPHA: i32 = 13;
 export const P_SA_REHEAT_AFTER: i32 = 14;
 export const P_PR_DIRECTION: i32 = 15;
-export const PARAM_COUNT: i32 = 16;
+export const P_HEARTBEAT_MS: i32 = 16;
+export const PARAM_COUNT: i32 = 17;
 
 export const METHOD_RG: i32 = 1;
 export const METHOD_LS: i32 = 2;
@@ -51,6 +52,7 @@ export class SolveParams {
   saAlpha: f64 = 0.99;
   saReheatAfter: i32 = 300;
   prDirection: i32 = PR_MIXED;
+  heartbeatMs: f64 = 1000;
 
   static read(a: StaticArray<f64>): SolveParams {
     const p = new SolveParams();
@@ -70,6 +72,7 @@ export class SolveParams {
     p.saAlpha = a[P_SA_ALPHA];
     p.saReheatAfter = <i32>a[P_SA_REHEAT_AFTER];
     p.prDirection = <i32>a[P_PR_DIRECTION];
+    p.heartbeatMs = a[P_HEARTBEAT_MS];
     return p;
   }
 }

@@ -41,7 +41,7 @@ export class Search {
   relinkedUpTo: i32 = 0;
 
   constructor(public pb: Problem, public params: SolveParams) {
-    const budget = new Budget(params.maxIterations, params.maxMillis, params.reportEveryMs);
+    const budget = new Budget(params.maxIterations, params.maxMillis, params.reportEveryMs, params.heartbeatMs);
     this.budget = budget;
     this.rng = new Rng(params.seed);
     this.elite = new Elite(pb, SLOT_ELITE, max(1, pb.slotCount() - SLOT_ELITE));

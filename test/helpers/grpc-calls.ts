@@ -2,7 +2,6 @@ import type * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll } from 'vitest';
 import { optimizerClient } from '../../server/grpc/client.js';
 import { startServer, type OptimizerServer } from '../../server/grpc/server.js';
-import { WorkerPool } from '../../server/pool.js';
 
 type Msg = Record<string, any>;
 
@@ -43,7 +42,7 @@ export function liveServer() {
   let server: OptimizerServer | undefined;
   let client: Msg | undefined;
   beforeAll(async () => {
-    server = await startServer('127.0.0.1:0', new WorkerPool(1));
+    server = await startServer({ address: '127.0.0.1:0', workers: 1 });
     client = optimizerClient(server.address);
   });
   afterAll(async () => {
