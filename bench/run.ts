@@ -1,10 +1,12 @@
 import { benchEngines } from './engines.js';
 import { benchExecTime } from './exec-time.js';
+import { benchFuzz } from './fuzz.js';
 import { benchGpu } from './gpu.js';
 import { benchPlacement } from './placement.js';
 import { benchPlacementCli } from './placement-cli.js';
 import { benchReplicas } from './replicas.js';
 import { benchReplicasShared } from './replicas-shared.js';
+import { benchService } from './service.js';
 
 const BENCHES: Record<string, (args: string[]) => Promise<void>> = {
   placement: benchPlacement,
@@ -14,6 +16,8 @@ const BENCHES: Record<string, (args: string[]) => Promise<void>> = {
   'exec-time': benchExecTime,
   replicas: benchReplicas,
   'replicas-shared': benchReplicasShared,
+  fuzz: benchFuzz,
+  service: benchService,
 };
 
 const [name, ...args] = process.argv.slice(2);

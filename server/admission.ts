@@ -4,8 +4,11 @@ import { StoppedError, type StopCause } from './stopped-error.js';
 /** Refused at once: the queue is full, or the work ahead leaves too little time before the call's deadline. */
 export class OverloadedError extends Error {
   override name = 'OverloadedError';
-  constructor(message: string, readonly retryAfterMs: number) {
+  /** when to try again, in milliseconds: 10 ms to a minute */
+  readonly retryAfterMs: number;
+  constructor(message: string, retryAfterMs: number) {
     super(message);
+    this.retryAfterMs = Math.min(60_000, Math.max(10, Number.isFinite(retryAfterMs) ? Math.ceil(retryAfterMs) : 60_000));
   }
 }
 
@@ -23,6 +26,9 @@ export interface Work<T> {
   start(seconds: number): Promise<T>;
 }
 
+/** The part of a work that admission reads. */
+type Budgeted = Pick<Work<unknown>, 'seconds' | 'cuttable' | 'deadline'>;
+
 /** What the queue holds and runs now, for logs and metrics. */
 export interface AdmissionState {
   workers: number;
@@ -31,12 +37,20 @@ export interface AdmissionState {
   maxQueue: number;
 }
 
-/** A search shorter than this is not worth starting: the call is refused instead. */
+/** A search shorter than this is not worth starting: a queued call that can no longer get it is refused. */
 export const MIN_SEARCH_S = 0.05;
+
+/** A queued search must start in time to get this share of the budget it would get on an idle server (the rest is slack for estimates). */
+const ADMIT_SHARE = 0.95;
 
 /** The time kept back from a deadline for what follows the search (decode, evaluate, send): a quarter of what is left, at most 200 ms. */
 export function answerMarginMs(leftMs: number): number {
   return Math.min(200, Math.max(0, leftMs) / 4);
+}
+
+/** The seconds of work that fit in what is left before a deadline, once the answer's margin is kept back. */
+function usableSeconds(leftMs: number): number {
+  return (leftMs - answerMarginMs(leftMs)) / 1000;
 }
 
 interface Entry {
@@ -54,8 +68,9 @@ interface Entry {
  * Admission to the worker threads: at most `workers` works run at once, at most `maxQueue` wait,
  * in arrival order. A work's budget is cut to its deadline when it starts, not when it arrives.
  * A call is refused at once (OverloadedError, with a retry hint) when the queue is full or when the
- * work queued ahead, at its known budgets, would leave it less than MIN_SEARCH_S (or, for work that
- * must run whole, less than its time) before its deadline.
+ * work queued ahead, at its known budgets, would keep it from the search it would get on an idle
+ * server (or, for work that must run whole, from ending before its deadline). Should estimates
+ * prove short, a queued search still starts while MIN_SEARCH_S fits before its deadline.
  */
 export class Admission {
   private readonly queue: Entry[] = [];
@@ -70,22 +85,36 @@ export class Admission {
     if (!(Number.isInteger(maxQueue) && maxQueue >= 0)) throw new Error(`maxQueue must be a whole number >= 0, not ${maxQueue}`);
   }
 
-  /** Queues a work, or refuses it at once; resolves with its result. */
-  submit<T>(work: Work<T>): Promise<T> {
-    if (this.closing) return Promise.reject(new StoppedError('the server is shutting down; the call was not started: retry on another replica', 'shutdown'));
-    if (stopRequested(work.stop)) return Promise.reject(new StoppedError('the call was cancelled before it started', 'cancelled'));
+  /**
+   * Refuses at once (OverloadedError) what submit would refuse for its place in the queue: a check
+   * to make before reading a request, from its budget and deadline alone, so that shedding load
+   * costs no parsing. `seconds` that are not a valid budget skip the deadline check (the request's
+   * validation will refuse them).
+   */
+  refuseEarly(work: Budgeted): void {
+    if (this.closing) throw new StoppedError('the server is shutting down; the call was not started: retry on another replica', 'shutdown');
     const now = Date.now();
     const startsIn = this.startDelayMs(now);
     if (this.running.size >= this.workers && this.queue.length >= this.maxQueue) {
-      return Promise.reject(new OverloadedError(
-        `the queue is full (${this.queue.length} calls waiting for ${this.workers} workers); retry in about ${seconds(startsIn)} s`, Math.max(10, startsIn)));
+      throw new OverloadedError(`the queue is full (${this.queue.length} calls waiting for ${this.workers} worker${this.workers === 1 ? '' : 's'}); ${retryIn(startsIn)}`, startsIn);
     }
-    const shortfall = this.shortfallMs(work, now + startsIn);
+    if (!(work.seconds > 0)) return;
+    const shortfall = this.shortfallMs(work, now, now + startsIn);
     if (shortfall > 0) {
-      return Promise.reject(new OverloadedError(
-        `the work queued ahead (about ${seconds(startsIn)} s before a worker is free) leaves too little of the deadline (${seconds(work.deadline - now)} s) ` +
-        `for ${work.cuttable ? `a search of at least ${MIN_SEARCH_S} s` : 'this work'}; retry in about ${seconds(shortfall)} s or with a later deadline`,
-        Math.max(10, shortfall)));
+      const ahead = Number.isFinite(startsIn) ? `about ${seconds(startsIn)} s before a worker is free` : 'every worker runs a replay of unknown length';
+      throw new OverloadedError(
+        `the work queued ahead (${ahead}) leaves too little of the deadline (${seconds(work.deadline - now)} s) ` +
+        `for ${work.cuttable ? 'the search this call asks for' : 'this work'}; ${retryIn(shortfall)} or with a later deadline`, shortfall);
+    }
+  }
+
+  /** Queues a work, or refuses it at once; resolves with its result. */
+  submit<T>(work: Work<T>): Promise<T> {
+    if (stopRequested(work.stop)) return Promise.reject(new StoppedError('the call was cancelled before it started', 'cancelled'));
+    try {
+      this.refuseEarly(work);
+    } catch (err) {
+      return Promise.reject(err);
     }
     return new Promise<T>((resolve, reject) => {
       const entry: Entry = { work, resolve: resolve as (v: unknown) => void, reject };
@@ -132,7 +161,7 @@ export class Admission {
       const now = Date.now();
       const granted = this.grant(work, now);
       if (granted === null) {
-        entry.reject(new OverloadedError(`the call waited past what its deadline allows (${seconds(work.deadline - now)} s left); retry with a later deadline`, 10));
+        entry.reject(new OverloadedError(`the call waited past what its deadline allows (${seconds(work.deadline - now)} s left); retry with a later deadline`, 0));
         continue;
       }
       entry.granted = granted;
@@ -172,11 +201,10 @@ export class Admission {
     requestStop(entry.work.stop);
   }
 
-  /** The budget a work gets if it starts at `at`, or null when what its deadline leaves is too little. */
-  private grant(work: Work<unknown>, at: number): number | null {
-    const left = work.deadline - at;
-    const usable = (left - answerMarginMs(left)) / 1000;
+  /** The budget a work gets if it starts at `at`, or null when what its deadline leaves is too little to start it. */
+  private grant(work: Budgeted, at: number): number | null {
     if (!Number.isFinite(work.deadline)) return work.seconds;
+    const usable = usableSeconds(work.deadline - at);
     if (work.cuttable) {
       const granted = Math.min(work.seconds, usable);
       return granted >= Math.min(work.seconds, MIN_SEARCH_S) ? granted : null;
@@ -185,13 +213,20 @@ export class Admission {
     return work.seconds <= usable ? work.seconds : null;
   }
 
-  /** How much earlier than `at` the work would have to start to fit before its deadline: 0 when it fits. */
-  private shortfallMs(work: Work<unknown>, at: number): number {
-    if (this.grant(work, at) !== null) return 0;
-    const needMs = 1000 * (work.cuttable ? Math.min(work.seconds, MIN_SEARCH_S) : Number.isFinite(work.seconds) ? work.seconds : 0);
+  /**
+   * How much later than its latest admissible start a work arriving at `now` would start at `at`: 0
+   * when it may be queued. A search is admitted when it would get the budget it gets on an idle
+   * server (its own, or what its deadline leaves), bar estimation slack; work that runs whole, when it
+   * would end before its deadline; a replay, when it would start before it.
+   */
+  private shortfallMs(work: Budgeted, now: number, at: number): number {
+    if (!Number.isFinite(work.deadline)) return 0;
+    let needMs: number;
+    if (work.cuttable) needMs = 1000 * Math.max(Math.min(work.seconds, MIN_SEARCH_S), ADMIT_SHARE * Math.min(work.seconds, usableSeconds(work.deadline - now)));
+    else needMs = Number.isFinite(work.seconds) ? 1000 * work.seconds : 1;
     // the least time left that holds the need and the answer's margin (a quarter of it, at most 200 ms)
     const leastLeft = (needMs * 4) / 3 < 800 ? (needMs * 4) / 3 : needMs + 200;
-    return Math.max(1, Math.ceil(at - (work.deadline - leastLeft)));
+    return Math.max(0, Math.ceil(at - (work.deadline - leastLeft)));
   }
 
   /** When a worker would be free for a call arriving now: the running works' ends, then the queued ones in order. */
@@ -210,6 +245,9 @@ export class Admission {
 }
 
 const seconds = (ms: number) => (Math.max(0, ms) / 1000).toFixed(2);
+
+/** The retry advice of a refusal, for a wait of `ms` (unknown while replays hold every worker). */
+const retryIn = (ms: number) => (Number.isFinite(ms) ? `retry in about ${seconds(ms)} s` : 'retry later: every worker runs a replay of unknown length');
 
 /** Why a work was stopped, with what it had done (the worker's own message). */
 function stoppedMessage(cause: StopCause, err: unknown): string {

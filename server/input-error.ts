@@ -5,7 +5,7 @@ export class InputError extends Error {
     readonly value: unknown,
     readonly rule: string,
   ) {
-    super(`${path} = ${formatValue(value)}: ${rule}`);
+    super(wellFormed(`${path} = ${formatValue(value)}: ${rule}`));
     this.name = 'InputError';
   }
 }
@@ -26,4 +26,9 @@ function formatValue(value: unknown): string {
 
 function shorten(text: string): string {
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+/** A text with lone UTF-16 surrogates replaced (a name, or a value cut short, may split a pair): it then reads the same on every output. */
+export function wellFormed(text: string): string {
+  return text.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
 }

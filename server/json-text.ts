@@ -6,29 +6,24 @@ export const MAX_JSON_DEPTH = 100;
 /** JSON.parse, refusing texts nested deeper than MAX_JSON_DEPTH; a failure is an InputError naming what the text was (`what`). */
 export function parseJsonText(text: string, what: string): unknown {
   if (typeof text !== 'string') throw new InputError(`(${what})`, text, 'must be a JSON text');
-  checkDepth(text, what);
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    // V8's parser does not recurse, so even a deep text parses; the readers after it would overflow
+    value = JSON.parse(text);
   } catch (err) {
     throw new InputError(`(${what})`, text.slice(0, 40), `is not valid JSON: ${(err as Error).message}`);
   }
+  checkDepth(value, what);
+  return value;
 }
 
-/** One pass over the text counting brackets outside strings. */
-function checkDepth(text: string, what: string): void {
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c) i++; // a backslash escapes the next character
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) {
-      inString = true;
-    } else if (c === 0x7b || c === 0x5b) {
-      if (++depth > MAX_JSON_DEPTH) throw new InputError(`(${what})`, text.slice(Math.max(0, i - 12), i + 1), `nests deeper than ${MAX_JSON_DEPTH} levels (at character ${i})`);
-    } else if (c === 0x7d || c === 0x5d) {
-      depth--;
-    }
+/** A walk with a stack of its own (a recursive one would overflow on the texts it is there to refuse). */
+function checkDepth(value: unknown, what: string): void {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth > MAX_JSON_DEPTH) throw new InputError(`(${what})`, v, `nests deeper than ${MAX_JSON_DEPTH} levels`);
+    for (const child of Array.isArray(v) ? v : Object.values(v)) if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
   }
 }

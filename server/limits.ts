@@ -5,6 +5,9 @@
 /** Windows x (max_replicas + 1) of one replica plan: its table takes 2 bytes a cell (100 MB) and about 0.5 s here. */
 export const MAX_PLAN_CELLS = 50_000_000;
 
+/** Replica plans of at most this many cells (about a millisecond) are answered on the gRPC thread, as evaluations are; larger ones on the workers. */
+export const INLINE_PLAN_CELLS = 100_000;
+
 /** Planned time of a replica plan of this many cells, for admission (measured about 1e8 cells/s here; half that, for slower machines). */
 export function planSeconds(cells: number): number {
   return 0.01 + cells / 5e7;

@@ -62,7 +62,7 @@ describe('the command line refuses bad input on one line, exit code 2, before an
 
   it('refuses deeply nested JSON in every reader', () => {
     const deep = write('deep.json', '['.repeat(200_000) + ']'.repeat(200_000));
-    expect(refused('solve', 'placement', deep)).toMatch(/nests deeper than 100 levels \(at character 100\)$/);
+    expect(refused('solve', 'placement', deep)).toMatch(/nests deeper than 100 levels$/);
     expect(refused('evaluate', 'placement', system, deep)).toMatch(/nests deeper than 100 levels/);
     expect(refused('schedule', 'gpu', deep)).toMatch(/nests deeper than 100 levels/);
     expect(refused('plan', 'replicas', deep)).toMatch(/nests deeper than 100 levels/);

@@ -209,7 +209,7 @@ describe('deadlines are kept from when work starts; the queue is bounded', () =>
       expect(refused).toHaveLength(3);
       for (const o of refused) {
         expect(o.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
-        expect(o.details).toMatch(/^the queue is full \(2 calls waiting for 1 workers\); retry in about [\d.]+ s$/);
+        expect(o.details).toMatch(/^the queue is full \(2 calls waiting for 1 worker\); retry in about [\d.]+ s$/);
         expect(o.pushback).toBeGreaterThan(0);
         expect(o.ms).toBeLessThan(500);
       }

@@ -310,6 +310,15 @@ describe('native systems (gRPC) keep native paths', () => {
     expect(thrown(() => validateSystem(s)).message)
       .toBe('edges[1].to = "c1": closes the cycle c1 -> c2 -> c1: the graph must be acyclic, so drop one of these transitions');
   });
+
+  it('refuses layers that no network domain joins', () => {
+    const none = tinySystem();
+    none.networkDomains = [];
+    expect(thrown(() => validateSystem(none)).message).toBe('network_domains = []: must list the network domains joining the 3 computational layers (L1, L2, L3)');
+    const lone = tinySystem();
+    lone.networkDomains[0].layers = ['L1', 'L2'];
+    expect(thrown(() => validateSystem(lone)).message).toBe('resources.F1.layer = "L3": is in no network domain: add it to the layers of a network domain');
+  });
 });
 
 describe('SPACE4AI solution errors name the solution file\'s own path', () => {

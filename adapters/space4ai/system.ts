@@ -14,23 +14,26 @@ interface Context {
   compat: Obj;
   perf: Obj;
   kinds: Map<string, ResourceKind>;
-  paths: FilePaths;
+  /** where each part is written; absent on the first reading, which records nothing (see parseSpace4aiSystem) */
+  paths?: FilePaths;
 }
 
 /** Reads a SPACE4AI system-description JSON text into a validated native placement system; every error names the file's own path. */
 export function parseSpace4aiSystem(text: string): PlacementSystem {
   const d = object(parseJsonText(text, 'system description'), '(system description)');
-  const paths = new FilePaths();
-  const native = space4aiToNative(d, paths);
-  const system = paths.translating(() => {
-    try {
-      return validateSystem(native);
-    } catch (e) {
-      // the value the file gave (absent, or an empty object), not the empty list it became
-      if (e instanceof InputError && e.path === 'network_domains') throw new InputError(e.path, d.NetworkTechnology, e.rule);
-      throw e;
-    }
-  });
+  const native = space4aiToNative(d, undefined);
+  let system: PlacementSystem;
+  try {
+    system = validateSystem(native);
+  } catch (e) {
+    if (!(e instanceof InputError)) throw e;
+    // read again, recording where each part is written, only now that an error needs the file's path
+    // (recording every time tripled the cost of reading a valid file)
+    const paths = new FilePaths();
+    space4aiToNative(d, paths);
+    // the value the file gave for the network (absent, or an empty object), not the empty list it became
+    throw new InputError(paths.of(e.path), e.path === 'network_domains' ? d.NetworkTechnology : e.value, e.rule);
+  }
   checkKeys(d, system);
   return system;
 }
@@ -87,9 +90,9 @@ function entries(v: unknown, path: string): [string, Obj][] {
 }
 
 /** The native system a SPACE4AI description stands for, unchecked (validateSystem checks it), recording where each part is written. */
-function space4aiToNative(d: Obj, paths: FilePaths): unknown {
-  paths.set('lambda', 'Lambda');
-  paths.set('time', 'Time');
+function space4aiToNative(d: Obj, paths: FilePaths | undefined): unknown {
+  paths?.set('lambda', 'Lambda');
+  paths?.set('time', 'Time');
   const resources = readResources(d, paths);
   const x: Context = {
     compat: object(d.CompatibilityMatrix ?? {}, 'CompatibilityMatrix'),
@@ -98,7 +101,7 @@ function space4aiToNative(d: Obj, paths: FilePaths): unknown {
     paths,
   };
   const local = object(d.LocalConstraints ?? {}, 'LocalConstraints');
-  paths.set('components', 'Components');
+  paths?.set('components', 'Components');
   const components = entries(d.Components, 'Components').map(([c, deps], i) => component(c, i, deps, local, x));
   return {
     lambda: d.Lambda,
@@ -111,8 +114,8 @@ function space4aiToNative(d: Obj, paths: FilePaths): unknown {
   };
 }
 
-function readResources(d: Obj, paths: FilePaths): Resource[] {
-  paths.set('resources', '(EdgeResources, CloudResources and FaaSResources)');
+function readResources(d: Obj, paths: FilePaths | undefined): Resource[] {
+  paths?.set('resources', '(EdgeResources, CloudResources and FaaSResources)');
   const resources: Resource[] = [];
   const where = new Map<string, string>();
   for (const [section, kind] of SECTIONS) {
@@ -125,9 +128,9 @@ function readResources(d: Obj, paths: FilePaths): Resource[] {
         const first = where.get(name);
         if (first !== undefined) throw new InputError(path, name, `is the name of ${first} too: resource names must be unique across EdgeResources, CloudResources and FaaSResources`);
         where.set(name, path);
-        paths.set(`resources[${resources.length}].name`, path);
-        paths.set(`resources.${name}`, path);
-        paths.set(`resources.${name}.layer`, layerPath);
+        paths?.set(`resources[${resources.length}].name`, path);
+        paths?.set(`resources.${name}`, path);
+        paths?.set(`resources.${name}.layer`, layerPath);
         resources.push({
           name, kind, layer,
           cost: r.cost as number,
@@ -144,10 +147,10 @@ function readResources(d: Obj, paths: FilePaths): Resource[] {
 
 function component(c: string, i: number, deps: Obj, local: Obj, x: Context): Component {
   const path = key('Components', c);
-  x.paths.set(`components[${i}].name`, path);
-  x.paths.set(`components.${c}`, path);
-  x.paths.set(`components.${c}.deployments`, path);
-  x.paths.set(`components.${c}.local_res_time`, `${key('LocalConstraints', c)}.local_res_time`);
+  x.paths?.set(`components[${i}].name`, path);
+  x.paths?.set(`components.${c}`, path);
+  x.paths?.set(`components.${c}.deployments`, path);
+  x.paths?.set(`components.${c}.local_res_time`, `${key('LocalConstraints', c)}.local_res_time`);
   return {
     name: c,
     deployments: entries(deps, path).map(([s, parts], j) => deployment(c, s, j, parts, x)),
@@ -169,9 +172,9 @@ function localLimit(local: Obj, c: string): { localResTime?: number } {
 function deployment(c: string, s: string, j: number, parts: Obj, x: Context): Deployment {
   const path = key(key('Components', c), s);
   const native = `components.${c}.deployments.${s}`;
-  x.paths.set(`components.${c}.deployments[${j}].name`, path);
-  x.paths.set(native, path);
-  x.paths.set(`${native}.partitions`, path);
+  x.paths?.set(`components.${c}.deployments[${j}].name`, path);
+  x.paths?.set(native, path);
+  x.paths?.set(`${native}.partitions`, path);
   return {
     name: s,
     partitions: chain(path, new Map(entries(parts, path))).map(([h, p], k) => partition(c, h, p, k, path, native, x)),
@@ -202,11 +205,11 @@ function chain(path: string, byName: Map<string, Obj>): [string, Obj][] {
 function partition(c: string, h: string, p: Obj, k: number, deploymentPath: string, deploymentNative: string, x: Context): Partition {
   const path = key(deploymentPath, h);
   const native = `${deploymentNative}.partitions.${h}`;
-  x.paths.set(`${deploymentNative}.partitions[${k}].name`, path);
-  x.paths.set(native, path);
+  x.paths?.set(`${deploymentNative}.partitions[${k}].name`, path);
+  x.paths?.set(native, path);
   // A name repeated in another deployment: validateSystem names it under the component; the later one is the repeat.
-  x.paths.set(`components.${c}.partitions.${h}.name`, path);
-  x.paths.set(`${native}.candidates`, key(key('CompatibilityMatrix', c), h));
+  x.paths?.set(`components.${c}.partitions.${h}.name`, path);
+  x.paths?.set(`${native}.candidates`, key(key('CompatibilityMatrix', c), h));
   return {
     name: h,
     next: p.next as string[],
@@ -227,11 +230,11 @@ function candidates(c: string, h: string, native: string, x: Context): Candidate
     const kind = typeof r === 'string' ? x.kinds.get(r) : undefined;
     if (kind === undefined) throw new InputError(`${at}.resource`, r, 'must name a resource of EdgeResources, CloudResources or FaaSResources');
     const perfPath = key(key(key('Performance', c), h), r as string);
-    x.paths.set(`${native}[${i}]`, at);
-    x.paths.set(`${native}.${r}.resource`, `${at}.resource`); // a repeat: the later entry
-    x.paths.set(`${native}[${i}].queueing.demand`, `${perfPath}.demand`);
-    x.paths.set(`${native}[${i}].faas.warm`, `${perfPath}.demandWarm`);
-    x.paths.set(`${native}[${i}].faas.cold`, `${perfPath}.demandCold`);
+    x.paths?.set(`${native}[${i}]`, at);
+    x.paths?.set(`${native}.${r}.resource`, `${at}.resource`); // a repeat: the later entry
+    x.paths?.set(`${native}[${i}].queueing.demand`, `${perfPath}.demand`);
+    x.paths?.set(`${native}[${i}].faas.warm`, `${perfPath}.demandWarm`);
+    x.paths?.set(`${native}[${i}].faas.cold`, `${perfPath}.demandCold`);
     return { resource: r as string, memory: e.memory as number, ...demand(c, h, r as string, kind, x.perf) };
   });
 }
@@ -277,7 +280,7 @@ function checkKeys(d: Obj, system: PlacementSystem): void {
   }
 }
 
-function readEdges(d: Obj, paths: FilePaths): unknown[] {
+function readEdges(d: Obj, paths: FilePaths | undefined): unknown[] {
   const edges: unknown[] = [];
   for (const [from, e] of entries(d.DirectedAcyclicGraph, 'DirectedAcyclicGraph')) {
     const path = key('DirectedAcyclicGraph', from);
@@ -287,35 +290,35 @@ function readEdges(d: Obj, paths: FilePaths): unknown[] {
     if (!Array.isArray(probs) || probs.length !== next.length) {
       throw new InputError(`${path}.transition_probability`, probs, `must give one probability for each of the ${next.length} entries of next`);
     }
-    paths.set(`edges.${from}.probability`, `${path}.transition_probability`);
+    paths?.set(`edges.${from}.probability`, `${path}.transition_probability`);
     next.forEach((to, k) => {
-      paths.set(`edges[${edges.length}].from`, path);
-      paths.set(`edges[${edges.length}].to`, `${path}.next[${k}]`);
-      paths.set(`edges[${edges.length}].probability`, `${path}.transition_probability[${k}]`);
+      paths?.set(`edges[${edges.length}].from`, path);
+      paths?.set(`edges[${edges.length}].to`, `${path}.next[${k}]`);
+      paths?.set(`edges[${edges.length}].probability`, `${path}.transition_probability[${k}]`);
       edges.push({ from, to, probability: probs[k] });
     });
   }
   return edges;
 }
 
-function readDomains(d: Obj, paths: FilePaths): unknown[] {
-  paths.set('network_domains', 'NetworkTechnology');
+function readDomains(d: Obj, paths: FilePaths | undefined): unknown[] {
+  paths?.set('network_domains', 'NetworkTechnology');
   return entries(d.NetworkTechnology, 'NetworkTechnology').map(([name, n], i) => {
     const path = key('NetworkTechnology', name);
-    paths.set(`network_domains[${i}].name`, path);
-    paths.set(`network_domains.${name}`, path);
-    paths.set(`network_domains.${name}.layers`, `${path}.computationallayers`);
-    paths.set(`network_domains.${name}.access_delay`, `${path}.AccessDelay`);
-    paths.set(`network_domains.${name}.bandwidth`, `${path}.Bandwidth`);
+    paths?.set(`network_domains[${i}].name`, path);
+    paths?.set(`network_domains.${name}`, path);
+    paths?.set(`network_domains.${name}.layers`, `${path}.computationallayers`);
+    paths?.set(`network_domains.${name}.access_delay`, `${path}.AccessDelay`);
+    paths?.set(`network_domains.${name}.bandwidth`, `${path}.Bandwidth`);
     return { name, layers: n.computationallayers, accessDelay: n.AccessDelay, bandwidth: n.Bandwidth };
   });
 }
 
-function readGlobalConstraints(d: Obj, paths: FilePaths): unknown[] {
+function readGlobalConstraints(d: Obj, paths: FilePaths | undefined): unknown[] {
   return entries(d.GlobalConstraints, 'GlobalConstraints').map(([name, g], i) => {
     const path = key('GlobalConstraints', name);
-    paths.set(`global_constraints[${i}].name`, path);
-    paths.set(`global_constraints.${name}`, path);
+    paths?.set(`global_constraints[${i}].name`, path);
+    paths?.set(`global_constraints.${name}`, path);
     return { name, components: g.components, globalResTime: g.global_res_time };
   });
 }

@@ -5,10 +5,11 @@ import { HealthImplementation } from 'grpc-health-check';
 import { availableParallelism } from 'node:os';
 import { Admission } from '../admission.js';
 import { checkGpuOptions } from '../gpu/service.js';
-import { planSeconds } from '../limits.js';
-import { evaluateDecision, solvePlacement, type PlacementProgress, type SolvePlacementInput } from '../placement/service.js';
+import { INLINE_PLAN_CELLS, planSeconds } from '../limits.js';
+import { unlessZero } from '../fields.js';
+import { DEFAULT_SECONDS, evaluateDecision, solvePlacement, type PlacementProgress, type SolvePlacementInput } from '../placement/service.js';
 import { WorkerPool, type SearchRunner } from '../pool.js';
-import { planCells } from '../replicas/plan.js';
+import { planCells, planReplicas } from '../replicas/plan.js';
 import { newStopFlag } from '../stop-flag.js';
 import { loadContract, optimizerService } from './contract.js';
 import { evaluateInputOf, progressMessage, solutionMessage, solveInputOf } from './convert.js';
@@ -58,9 +59,7 @@ export async function startServer(options: ServerOptions = {}): Promise<Optimize
    */
   const admitted = (call: Call, stop: SharedArrayBuffer): SearchRunner => {
     call.on('cancelled', () => admission.cancel(stop));
-    const raw = call.getDeadline();
-    const at = raw instanceof Date ? raw.getTime() : raw;
-    const deadline = Number.isFinite(at) ? at : Infinity;
+    const deadline = deadlineOf(call);
     const search = <T>(seconds: number, start: (s: number) => Promise<T>) => admission.submit({ seconds, cuttable: true, deadline, stop, start });
     const whole = <T>(seconds: number, start: () => Promise<T>) => admission.submit({ seconds, cuttable: false, deadline, stop, start });
     return {
@@ -78,12 +77,17 @@ export async function startServer(options: ServerOptions = {}): Promise<Optimize
     };
   };
 
+  /** Sheds load before the request is read: refused at once if its place in the queue could not serve it (see Admission.refuseEarly). */
+  const early = (call: Call, seconds: number, cuttable = true) => admission.refuseEarly({ seconds, cuttable, deadline: deadlineOf(call) });
+
   const handlers: grpc.UntypedServiceImplementation = {
     SolvePlacement: unary(async (call) => {
+      early(call, unlessZero(call.request.budget?.seconds) ?? DEFAULT_SECONDS);
       const stop = newStopFlag();
       return solutionMessage(await solvePlacement(solveInputOf(call.request), admitted(call, stop), { stop }));
     }),
     SolvePlacementStream: streaming(async (call) => {
+      early(call, unlessZero(call.request.budget?.seconds) ?? DEFAULT_SECONDS);
       const stop = newStopFlag();
       const input: SolvePlacementInput = solveInputOf(call.request);
       const solution = await solvePlacement(input, admitted(call, stop), {
@@ -99,6 +103,7 @@ export async function startServer(options: ServerOptions = {}): Promise<Optimize
       return inSolutionFile(req.decision, () => evaluateDecision(req.system, req.profile, req.decision, req.lambda)).evaluation;
     }),
     ScheduleGpuJobs: unary(async (call) => {
+      early(call, unlessZero(call.request.budget?.seconds) ?? 1);
       const instance = await gpuInstanceOf(call.request);
       const snapshot = snapshotOf(call.request, instance);
       const options = gpuOptionsOf(call.request);
@@ -107,6 +112,7 @@ export async function startServer(options: ServerOptions = {}): Promise<Optimize
       return gpuDecisionMessage(await admitted(call, stop).decideGpu({ snapshot, options, stop }), snapshot);
     }),
     SimulateGpuSchedule: streaming(async (call) => {
+      early(call, Infinity, false);
       const instance = await gpuInstanceOf(call.request);
       const input = { instance, ...gpuOptionsOf(call.request) };
       checkGpuOptions(input);
@@ -118,15 +124,19 @@ export async function startServer(options: ServerOptions = {}): Promise<Optimize
     }),
     PlanReplicas: unary(async (call) => {
       const { service, windowLoads, current } = planInputOf(call.request);
+      // a small plan takes about a millisecond, as an evaluation does: not worth a worker or a place in the queue
+      if (planCells(service, windowLoads.length) <= INLINE_PLAN_CELLS) return replicaPlanMessage(planReplicas(service, windowLoads, current));
       const stop = newStopFlag();
       return replicaPlanMessage(await admitted(call, stop).planReplicas({ service, windowLoads, current, stop }));
     }),
     PlanSharedReplicas: unary(async (call) => {
+      early(call, 2 * (unlessZero(call.request.budget?.seconds) ?? 2));
       const { request, options } = sharedPlanInputOf(call.request);
       const stop = newStopFlag();
       return sharedPlanMessage(await admitted(call, stop).planSharedReplicas({ request, options, stop }));
     }),
     SimulateReplicas: streaming(async (call) => {
+      early(call, Infinity, false);
       const input = simulationInputOf(call.request);
       const stop = newStopFlag();
       const summary = await admitted(call, stop).simulateReplicas({ input, stop }, (p) => {
@@ -152,6 +162,13 @@ export async function startServer(options: ServerOptions = {}): Promise<Optimize
       await runner.close();
     },
   };
+}
+
+/** A call's deadline in epoch milliseconds; Infinity without one. */
+function deadlineOf(call: Call): number {
+  const raw = call.getDeadline();
+  const at = raw instanceof Date ? raw.getTime() : raw;
+  return Number.isFinite(at) ? at : Infinity;
 }
 
 /** Marks a request that failed to decode; the handler answers it INVALID_ARGUMENT. */

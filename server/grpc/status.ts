@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { OverloadedError } from '../admission.js';
-import { InputError } from '../input-error.js';
+import { InputError, wellFormed } from '../input-error.js';
 import { NoSolutionError } from '../placement/service.js';
 import { StoppedError } from '../stopped-error.js';
 
@@ -23,6 +23,7 @@ const STOPPED: Record<StoppedError['why'], grpc.status> = {
  */
 export function asStatus(err: unknown): Partial<grpc.StatusObject> {
   const status = statusOf(err);
+  // grpc-js cannot encode a lone surrogate into grpc-message (an error text may quote the input)
   return { ...status, details: wellFormed(status.details ?? '') };
 }
 
@@ -59,9 +60,4 @@ export function trailerValue(text: string): string {
     out += byte > 0x20 && byte <= 0x7e && byte !== 0x25 ? String.fromCharCode(byte) : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
   }
   return out;
-}
-
-/** A text with lone UTF-16 surrogates (from names in the input) replaced, which grpc-js cannot encode into grpc-message. */
-function wellFormed(text: string): string {
-  return text.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
 }

@@ -137,6 +137,11 @@ export class LstmForecaster {
     };
   }
 
+  /** Frees the network's tensors (tfjs does not collect them): forecasts still run on the plain weights; save and predictWithTf no longer. */
+  dispose(): void {
+    this.net.dispose();
+  }
+
   /** The network's own prediction for one input window (the check on the plain-arithmetic pass that forecasts use). */
   predictWithTf(window: number[], firstStep: number, firstWeekMinute = 0): number {
     return this.tf.tidy(() => (this.net.predict(this.tf.tensor3d([stepInputs(this.meta, window, firstStep, firstWeekMinute)])) as TF.Tensor).dataSync()[0]);

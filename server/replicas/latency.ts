@@ -14,10 +14,26 @@ export function replicasNeeded(service: ReplicaService, load: number, boundMs = 
   // latency falls as replicas grow: bisect for the first that meets the bound
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (latencyMs(service, load, mid) <= boundMs) hi = mid;
+    if (meetsBound(service, load, mid, boundMs)) hi = mid;
     else lo = mid + 1;
   }
   return lo;
+}
+
+/**
+ * Whether `replicas` sharing `load` keep the SLO percentile within `boundMs`. For an M/M/c queue the
+ * percentile is within the bound exactly when the time's tail at the bound is within 1 - q: one
+ * evaluation of the tail instead of a bisection for the percentile (a plan asks this for every
+ * window, and over the counts).
+ */
+export function meetsBound(service: ReplicaService, load: number, replicas: number, boundMs: number): boolean {
+  if (service.latencyTable || replicas <= 0) return latencyMs(service, load, replicas) <= boundMs;
+  const lambda = load / 60;
+  const mu = service.serviceRatePerS!;
+  const q = service.slo.percentile / 100;
+  if (lambda >= replicas * mu) return false;
+  if (lambda <= 0) return (-Math.log(1 - q) / mu) * 1000 <= boundMs;
+  return mmcTail(lambda, mu, replicas, boundMs / 1000) <= 1 - q;
 }
 
 function interpolate(points: { loadPerReplica: number; latencyMs: number }[], x: number): number {
@@ -39,12 +55,7 @@ export function mmcPercentileMs(lambda: number, mu: number, c: number, q: number
   if (lambda >= c * mu) return Infinity;
   if (lambda <= 0) return (-Math.log(1 - q) / mu) * 1000;
   const C = erlangC(lambda / mu, c);
-  const theta = c * mu - lambda;
-  const tail = (t: number) => {
-    const service = Math.exp(-mu * t);
-    const both = Math.abs(theta - mu) < 1e-12 * mu ? (1 + mu * t) * Math.exp(-mu * t) : (theta * Math.exp(-mu * t) - mu * Math.exp(-theta * t)) / (theta - mu);
-    return (1 - C) * service + C * both;
-  };
+  const tail = (t: number) => mmcTailWith(C, lambda, mu, c, t);
   let lo = 0;
   let hi = 1 / mu;
   while (tail(hi) > 1 - q) hi *= 2;
@@ -54,6 +65,19 @@ export function mmcPercentileMs(lambda: number, mu: number, c: number, q: number
     else hi = mid;
   }
   return hi * 1000;
+}
+
+/** P(time in an M/M/c system > t), stable (lambda < c mu). */
+function mmcTail(lambda: number, mu: number, c: number, t: number): number {
+  return mmcTailWith(erlangC(lambda / mu, c), lambda, mu, c, t);
+}
+
+/** The tail at t given the Erlang C probability of waiting: service Exp(mu) alone, or after a wait Exp(c mu - lambda). */
+function mmcTailWith(C: number, lambda: number, mu: number, c: number, t: number): number {
+  const theta = c * mu - lambda;
+  const service = Math.exp(-mu * t);
+  const both = Math.abs(theta - mu) < 1e-12 * mu ? (1 + mu * t) * Math.exp(-mu * t) : (theta * Math.exp(-mu * t) - mu * Math.exp(-theta * t)) / (theta - mu);
+  return (1 - C) * service + C * both;
 }
 
 /** Probability of waiting in M/M/c with offered load a = lambda / mu (stable: a < c). */

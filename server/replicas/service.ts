@@ -101,6 +101,8 @@ export async function simulateReplicaTrace(input: ReplicaSimulationInput, hooks:
       : await LstmForecaster.train(input.loads, input.start, { seed: input.seed, firstWeekMinute: input.firstWeekMinute, shouldStop: hooks.shouldStop, onBatch }, input.trainFrom);
     if (input.saveModel) await lstm.save(input.saveModel);
     forecaster = lstm.forecaster(input.firstWeekMinute);
+    // the forecasts run on plain weights: the worker keeps no tensors from one replay to the next
+    lstm.dispose();
   }
   let last = -Infinity;
   const result = simulateReplicas(input.service, input.loads, replicaPolicy(input.policy, input.service, forecaster, ORACLE), input.start, input.end, input.seed, {
