@@ -138,6 +138,8 @@ describe('replica plans run on the workers, bounded', () => {
       const huge = await failure(unaryCall(client, 'PlanReplicas', { service, windowLoads: new Array(100_000).fill(30) }));
       expect(huge.code).toBe(grpc.status.INVALID_ARGUMENT);
       expect(huge.details).toMatch(/^window_loads = "100000 windows": with max_replicas 10000 the plan takes 1000100000 cells/);
+      const shared = await failure(unaryCall(client, 'PlanSharedReplicas', { capacity: 100, services: [{ service, windowLoads: new Array(100_000).fill(30) }] }));
+      expect(shared.details).toMatch(/^services\[0\]\.window_loads = "100000 windows": with max_replicas 10000 its plan takes 1000100000 cells/);
       expect(Date.now() - t0).toBeLessThan(5000);
 
       // 4999 windows x 10001 counts: just under the limit, about half a second of work

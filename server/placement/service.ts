@@ -89,7 +89,7 @@ const ENGINE_COUNTS: Partial<Record<keyof EngineParams | 'eliteSize', [number, n
 };
 
 /** Engine parameters: counts whole and within their ranges, rates in range. */
-export function checkEngine(e: EngineParams & { eliteSize?: number }): void {
+function checkEngine(e: EngineParams & { eliteSize?: number }): void {
   for (const [k, [least, most]] of Object.entries(ENGINE_COUNTS)) {
     const v = e[k as keyof typeof e];
     if (v !== undefined) whole(v, `engine.${snake(k)}`, least, most);

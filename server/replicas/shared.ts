@@ -1,10 +1,11 @@
 import { list, nonNegative, object, positive, within } from '../fields.js';
 import { InputError } from '../input-error.js';
+import { MAX_PLAN_CELLS } from '../limits.js';
 import { stopCheck } from '../stop-flag.js';
 import { ReplicaSolver } from '../wasm/replica-solver.js';
 import type { SearchOptions, SearchOutcome } from '../wasm/search.js';
 import type { ReplicaService } from './model.js';
-import { planCounts, planForNeeds, windowNeeds, type WindowNeeds } from './plan.js';
+import { planCells, planCounts, planForNeeds, windowNeeds, type WindowNeeds } from './plan.js';
 import { replicaServiceOrDefault } from './validate.js';
 
 /** One service of a shared cluster: its model, the loads to plan for, and what a replica takes of the cluster. */
@@ -83,6 +84,12 @@ export function sharedRequestOf(raw: unknown): SharedReplicaRequest {
     }
     if (s.service.windowMin !== first.service.windowMin) {
       throw new InputError(`services[${k}].service.window_min`, s.service.windowMin, `must equal services[0]'s ${first.service.windowMin}: the services share the windows`);
+    }
+    // each service is planned alone too (its own plan, the bound's rounds): the single plan's limit holds for each
+    const cells = planCells(s.service, s.windowLoads.length);
+    if (cells > MAX_PLAN_CELLS) {
+      throw new InputError(`services[${k}].window_loads`, `${s.windowLoads.length} windows`,
+        `with max_replicas ${s.service.maxReplicas} its plan takes ${cells} cells (windows x (max_replicas + 1)), more than the ${MAX_PLAN_CELLS} a plan may take`);
     }
   });
   if (services.length * first.windowLoads.length > 2_000_000) {
