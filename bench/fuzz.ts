@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { optimizerClient } from '../server/grpc/client.js';
 import { projectRoot } from '../server/paths.js';
 import { cliCases, cliReaders, judgeCli, runInProcess, runProcess, writeCase } from './fuzz/cli-fuzz.js';
-import { caseBytes, grpcCases, grpcSeeds, judgeGrpc, sendRaw, type GrpcCase } from './fuzz/grpc-fuzz.js';
+import { grpcCases, grpcSeeds, judgeGrpc, sendCases, type GrpcCase } from './fuzz/grpc-fuzz.js';
 import { settledRssMb, startServerProcess } from './fuzz/server-process.js';
 
 const DEADLINE_MS = 3000;
@@ -38,14 +38,7 @@ async function fuzzGrpc(n: number, seed: number) {
   const server = await startServerProcess(2);
   const client = optimizerClient(server.address);
   const pid = server.process.pid!;
-  const send = async (cases: GrpcCase[]) => {
-    const outcomes = [];
-    for (let i = 0; i < cases.length; i += 4) {
-      const batch = cases.slice(i, i + 4);
-      outcomes.push(...await Promise.all(batch.map(async (c) => ({ c, o: await sendRaw(client, seeds[c.seed].method, caseBytes(seeds, c).bytes, DEADLINE_MS) }))));
-    }
-    return outcomes;
-  };
+  const send = (cases: GrpcCase[]) => sendCases(client, seeds, cases, DEADLINE_MS);
   // a warm-up of as many calls from another seed, so that the baseline holds the heaps' working size
   await send(fc.sample(grpcCases(seeds.length), { numRuns: Math.min(n, 2000), seed: seed + 1_000_000 }));
   const before = await settledRssMb(pid);

@@ -29,16 +29,11 @@ export interface Work<T> {
 /** The part of a work that admission reads. */
 type Budgeted = Pick<Work<unknown>, 'seconds' | 'cuttable' | 'deadline'>;
 
-/** What the queue holds and runs now, for logs and metrics. */
-export interface AdmissionState {
-  workers: number;
-  busy: number;
-  queued: number;
-  maxQueue: number;
-}
-
 /** A search shorter than this is not worth starting: a queued call that can no longer get it is refused. */
 export const MIN_SEARCH_S = 0.05;
+
+const NOT_STARTED = 'the server is shutting down; the call was not started: retry on another replica';
+const WITHDRAWN = 'the call was cancelled while it waited for a worker';
 
 /** A queued search must start in time to get this share of the budget it would get on an idle server (the rest is slack for estimates). */
 const ADMIT_SHARE = 0.95;
@@ -92,7 +87,7 @@ export class Admission {
    * validation will refuse them).
    */
   refuseEarly(work: Budgeted): void {
-    if (this.closing) throw new StoppedError('the server is shutting down; the call was not started: retry on another replica', 'shutdown');
+    if (this.closing) throw new StoppedError(NOT_STARTED, 'shutdown');
     const now = Date.now();
     const startsIn = this.startDelayMs(now);
     if (this.running.size >= this.workers && this.queue.length >= this.maxQueue) {
@@ -129,7 +124,7 @@ export class Admission {
     if (i >= 0) {
       const [entry] = this.queue.splice(i, 1);
       requestStop(stop);
-      entry.reject(new StoppedError('the call was cancelled while it waited for a worker', 'cancelled'));
+      entry.reject(new StoppedError(WITHDRAWN, 'cancelled'));
       return;
     }
     for (const e of this.running) if (e.work.stop === stop) this.halt(e, 'cancelled');
@@ -138,15 +133,11 @@ export class Admission {
   /** Refuses what waits (retryable elsewhere), asks what runs to stop (searches answer their best), and waits for it to end. */
   async close(): Promise<void> {
     this.closing = true;
-    for (const e of this.queue.splice(0)) e.reject(new StoppedError('the server is shutting down; the call was not started: retry on another replica', 'shutdown'));
+    for (const e of this.queue.splice(0)) e.reject(new StoppedError(NOT_STARTED, 'shutdown'));
     if (this.running.size === 0) return;
     const drained = new Promise<void>((resolve) => { this.drained = resolve; });
     for (const e of this.running) this.halt(e, 'shutdown');
     await drained;
-  }
-
-  state(): AdmissionState {
-    return { workers: this.workers, busy: this.running.size, queued: this.queue.length, maxQueue: this.maxQueue };
   }
 
   /** Starts queued works while workers are free. */
@@ -155,7 +146,7 @@ export class Admission {
       const entry = this.queue.shift()!;
       const { work } = entry;
       if (stopRequested(work.stop)) {
-        entry.reject(new StoppedError('the call was cancelled while it waited for a worker', 'cancelled'));
+        entry.reject(new StoppedError(WITHDRAWN, 'cancelled'));
         continue;
       }
       const now = Date.now();

@@ -5,7 +5,7 @@ import * as grpc from '@grpc/grpc-js';
 import { inSolutionFile, parseSpace4aiSolution } from '../adapters/space4ai/solution.js';
 import { readReferenceFolder } from '../adapters/gpu-scheduler/reference-csv.js';
 import { parseSpace4aiSystem } from '../adapters/space4ai/system.js';
-import { MAX_MAGNITUDE } from './fields.js';
+import { mappingErrors, MAX_MAGNITUDE } from './fields.js';
 import type { GpuInstance } from './gpu/model.js';
 import { GPU_METHODS } from './gpu/schedulers.js';
 import { simulateGpu } from './gpu/service.js';
@@ -193,22 +193,20 @@ function readText(file: string): string {
 
 /** Parses a file, naming it in any error. */
 function inFile<T>(file: string, parse: (text: string) => T): T {
-  try {
-    return parse(readText(file));
-  } catch (err) {
-    if (err instanceof InputError) throw new UsageError(`${file}: ${err.message}`);
-    throw err;
-  }
+  return naming(file, () => parse(readText(file)));
 }
 
-/** Reads a JSON file in the proto3 JSON layout of a message and runs `read` on the message; errors name the file and its own field names. */
-async function protoFile<T>(file: string, type: string, read: (message: Record<string, any>) => T | Promise<T>): Promise<T> {
-  try {
-    return await readProtoJson(type, readText(file), 'file').readWith(read);
-  } catch (err) {
-    if (err instanceof InputError) throw new UsageError(`${file}: ${err.message}`);
-    throw err;
-  }
+/**
+ * Reads a JSON file (or its value, parsed already) in the proto3 JSON layout of a message and runs
+ * `read` on the message; errors name the file and its own field names.
+ */
+function protoFile<T>(file: string, type: string, read: (message: Record<string, any>) => T, value?: unknown): T {
+  return naming(file, () => readProtoJson(type, value ?? readText(file), 'file').readWith(read));
+}
+
+/** Runs a reader of `file` (sync, or returning a promise); an InputError from it is a UsageError naming the file. */
+function naming<T>(file: string, read: () => T): T {
+  return mappingErrors((err) => (err instanceof InputError ? new UsageError(`${file}: ${err.message}`) : err), read);
 }
 
 /** Fails now, before any work, when `file` (given with `flag`) could not be written: its folder missing or not writable, or it is a folder. */
@@ -312,13 +310,7 @@ function evaluate(args: string[]): number {
   const profile = choice(values.compat, 'compat', PROFILES, 'copt');
   const system = inFile(sysFile, parseSpace4aiSystem);
   const decision = inFile(solFile, parseSpace4aiSolution);
-  let ev: PlacementEvaluation;
-  try {
-    ev = inSolutionFile(decision, () => evaluateDecision(system, profile, decision, lambda)).evaluation;
-  } catch (err) {
-    if (err instanceof InputError) throw new UsageError(`${solFile}: ${err.message}`);
-    throw err;
-  }
+  const ev = naming(solFile, () => inSolutionFile(decision, () => evaluateDecision(system, profile, decision, lambda)).evaluation);
   process.stdout.write(JSON.stringify({
     feasible: ev.feasible,
     total_cost: ev.totalCost,
@@ -338,13 +330,7 @@ async function readGpuInstance(path: string): Promise<GpuInstance> {
   } catch (err) {
     throw new UsageError(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
-  if (!folder) return protoFile(path, 'copt.v1.GpuInstance', resolveGpuInstance);
-  try {
-    return readReferenceFolder(path);
-  } catch (err) {
-    if (err instanceof InputError) throw new UsageError(`${path}: ${err.message}`);
-    throw err;
-  }
+  return folder ? naming(path, () => readReferenceFolder(path)) : protoFile(path, 'copt.v1.GpuInstance', resolveGpuInstance);
 }
 
 async function scheduleGpu(args: string[]): Promise<number> {
@@ -424,12 +410,12 @@ async function simulateReplicasCommand(args: string[]): Promise<number> {
   if (!values.trace) throw new UsageError(`--trace FILE is required (see copt ${current} --help)`);
   const policy = choice(values.policy, 'policy', POLICIES, 'planner');
   const forecasterName = choice(values.forecaster, 'forecaster', FORECASTERS, 'seasonal');
-  if (values.model !== undefined && modelKind(values.model) !== 'lstm-forecast') {
-    const kind = modelKind(values.model);
+  const kind = values.model === undefined ? undefined : modelKind(values.model);
+  if (values.model !== undefined && kind !== 'lstm-forecast') {
     throw new UsageError(`--model ${values.model}: ${kind ? `holds a model of kind ${kind}, not lstm-forecast` : 'holds no stored model (meta.json, model.json, weights.bin)'}`);
   }
   writable(values.out, 'out');
-  const service = values.service ? await protoFile(values.service, 'copt.v1.ReplicaService', (m) => validateReplicaService(serviceFields(m))) : STREAMING_STORE;
+  const service = values.service ? protoFile(values.service, 'copt.v1.ReplicaService', (m) => validateReplicaService(serviceFields(m))) : STREAMING_STORE;
   let trace;
   try {
     trace = parseTrace(values.trace, readText(values.trace), values['time-col'], values['load-col']);
@@ -465,7 +451,7 @@ async function simulateReplicasCommand(args: string[]): Promise<number> {
  * JSON) and prints the plan; a request listing `services` and a `capacity` is planned for the
  * shared cluster with the wasm engines.
  */
-async function planReplicasCommand(args: string[]): Promise<number> {
+function planReplicasCommand(args: string[]): number {
   const { values, positionals } = options(args, {
     out: { type: 'string' }, method: { type: 'string' }, seconds: { type: 'string' }, seed: { type: 'string' },
   } as const, 1);
@@ -476,10 +462,10 @@ async function planReplicasCommand(args: string[]): Promise<number> {
   const file = positionals[0];
   const raw = inFile(file, (text) => parseJsonText(text, 'file'));
   if (raw !== null && typeof raw === 'object' && 'services' in raw) {
-    const { request, options: search } = await protoFile(file, 'copt.v1.PlanSharedReplicasRequest', (m) => sharedPlanInputOf({
+    const { request, options: search } = protoFile(file, 'copt.v1.PlanSharedReplicasRequest', (m) => sharedPlanInputOf({
       ...m, ...(values.method ? { method: METHOD_ENUM[method] } : {}), ...(seed === undefined ? {} : { seed }),
       budget: { ...m.budget, ...(seconds === undefined ? {} : { seconds }) },
-    }));
+    }), raw);
     const plan = planSharedReplicas(request, search);
     output(values.out, JSON.stringify({
       windows: request.services[0].windowLoads.length, window_min: request.services[0].service.windowMin, capacity: request.capacity,
@@ -491,7 +477,7 @@ async function planReplicasCommand(args: string[]): Promise<number> {
     }, null, 2) + '\n');
     return 0;
   }
-  const { service, windowLoads, current } = await protoFile(file, 'copt.v1.PlanReplicasRequest', planInputOf);
+  const { service, windowLoads, current } = protoFile(file, 'copt.v1.PlanReplicasRequest', planInputOf, raw);
   const plan = planReplicas(service, windowLoads, current);
   output(values.out, JSON.stringify({
     service: service.name, windows: windowLoads.length, window_min: service.windowMin, replicas: plan.replicas, cost: plan.cost,

@@ -5,6 +5,11 @@ import { InputError } from './input-error.js';
 /** A plain JSON object. */
 export type Obj = Record<string, unknown>;
 
+/** A table's entry for a key from a request: its own property only (a key such as constructor or __proto__ finds nothing). */
+export function own<V>(table: Record<string, V>, key: unknown): V | undefined {
+  return typeof key === 'string' && Object.hasOwn(table, key) ? table[key] : undefined;
+}
+
 /** An object, else InputError at path. */
 export function object(v: unknown, path: string): Obj {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new InputError(path, v, 'must be an object');
@@ -67,11 +72,21 @@ export function unique(names: string[], path: string, field: string): void {
 
 /** Runs a reader of a nested message; an InputError it throws gets the message's path in front of its field. */
 export function within<T>(prefix: string, read: () => T): T {
+  return renamingPaths((path) => `${prefix}.${path}`, read);
+}
+
+/** Runs a reader (sync, or returning a promise); an InputError it throws or rejects with comes out at `rename(path)`, its value and rule the same. */
+export function renamingPaths<T>(rename: (path: string) => string, read: () => T): T {
+  return mappingErrors((e) => (e instanceof InputError ? new InputError(rename(e.path), e.value, e.rule) : e), read);
+}
+
+/** Runs `read` (sync, or returning a promise); what it throws or rejects with is `map`ped first. */
+export function mappingErrors<T>(map: (err: unknown) => unknown, read: () => T): T {
   try {
-    return read();
+    const out = read();
+    return (out instanceof Promise ? out.catch((e) => { throw map(e); }) : out) as T;
   } catch (e) {
-    if (e instanceof InputError) throw new InputError(`${prefix}.${e.path}`, e.value, e.rule);
-    throw e;
+    throw map(e);
   }
 }
 

@@ -33,7 +33,7 @@ export class WorkerPool implements SearchRunner {
   private nextTask = 0;
 
   /** `threads` workers, started now and kept (a thread's start loads the solver and TensorFlow.js modules). */
-  constructor(readonly threads = Math.max(1, availableParallelism())) {
+  constructor(threads = Math.max(1, availableParallelism())) {
     this.pool = new Piscina({
       filename: join(projectRoot(), 'dist', 'server', 'worker.js'),
       minThreads: threads,

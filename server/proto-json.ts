@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import protobuf from 'protobufjs';
 import { LOADER_OPTIONS } from './grpc/contract.js';
+import { renamingPaths } from './fields.js';
 import { InputError } from './input-error.js';
 import { parseJsonText } from './json-text.js';
 import { projectRoot } from './paths.js';
@@ -11,8 +12,6 @@ type Obj = Record<string, unknown>;
 export interface ProtoJson {
   /** the message as @grpc/proto-loader hands it to a handler (camelCase fields, defaults filled, enum names) */
   message: Record<string, any>;
-  /** a field path with proto field names, written with the names as the text gave them (lowerCamel or as in the .proto) */
-  respell(path: string): string;
   /** Runs a reader of the message; an InputError it throws names its field as the text spelled it. */
   readWith<T>(read: (message: Record<string, any>) => T): T;
 }
@@ -44,24 +43,11 @@ export function readProtoJson(type: string, input: string | unknown, what: strin
   const value = typeof input === 'string' ? parseJsonText(input, what) : input;
   const messageType = contractRoot().lookupType(type);
   const spelled = new Map<string, string>();
+  // a field path with proto field names, written with the names as the text gave them (lowerCamel or as in the .proto)
   const respell = (path: string) => path.replace(/[a-z][a-z0-9]*(?:_[a-z0-9]+)+/g, (name) => spelled.get(name) ?? name);
-  try {
-    const plain = checkMessage(messageType, value, '', spelled);
-    const message = messageType.toObject(messageType.fromObject(plain), LOADER_OPTIONS);
-    const readWith = <T>(read: (m: Record<string, any>) => T): T => {
-      const respelled = (err: unknown) => (err instanceof InputError ? new InputError(respell(err.path), err.value, err.rule) : err);
-      try {
-        const out = read(message);
-        return (out instanceof Promise ? out.catch((err) => { throw respelled(err); }) : out) as T;
-      } catch (err) {
-        throw respelled(err);
-      }
-    };
-    return { message, respell, readWith };
-  } catch (err) {
-    if (err instanceof InputError) throw new InputError(respell(err.path || `(${what})`), err.value, err.rule);
-    throw err;
-  }
+  const message = renamingPaths((path) => respell(path || `(${what})`), () =>
+    messageType.toObject(messageType.fromObject(checkMessage(messageType, value, '', spelled)), LOADER_OPTIONS));
+  return { message, readWith: (read) => renamingPaths(respell, () => read(message)) };
 }
 
 /** A message's fields, checked and keyed by their camelCase names. */

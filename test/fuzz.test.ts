@@ -6,7 +6,7 @@ import type * as grpc from '@grpc/grpc-js';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliCases, cliReaders, judgeCli, runInProcess, runProcess, writeCase } from '../bench/fuzz/cli-fuzz.js';
-import { caseBytes, grpcCases, grpcSeeds, judgeGrpc, sendRaw } from '../bench/fuzz/grpc-fuzz.js';
+import { grpcCases, grpcSeeds, judgeGrpc, sendCases } from '../bench/fuzz/grpc-fuzz.js';
 import { settledRssMb, startServerProcess } from '../bench/fuzz/server-process.js';
 import { optimizerClient } from '../server/grpc/client.js';
 
@@ -17,9 +17,6 @@ const CLI_INPUTS = 400;
 const CLI_PROCESSES = 8;
 const DEADLINE_MS = 3000;
 const SEED = 20261201;
-
-/** The items in groups of n. */
-const chunks = <T>(items: T[], n: number): T[][] => Array.from({ length: Math.ceil(items.length / n) }, (_, i) => items.slice(i * n, (i + 1) * n));
 
 describe('fuzzed gRPC calls over a socket', () => {
   let server: { process: ChildProcess; address: string } | undefined;
@@ -37,24 +34,17 @@ describe('fuzzed gRPC calls over a socket', () => {
     const seeds = grpcSeeds();
     // warm up with as many calls of another seed, so that the baseline holds the loaded modules and
     // the heaps' and allocator's working size (which the fuzzed calls' large inputs raise once)
-    for (const cases of chunks(fc.sample(grpcCases(seeds.length), { numRuns: GRPC_CALLS, seed: SEED - 1 }), 4)) {
-      await Promise.all(cases.map((c) => sendRaw(client, seeds[c.seed].method, caseBytes(seeds, c).bytes, DEADLINE_MS)));
-    }
+    await sendCases(client, seeds, fc.sample(grpcCases(seeds.length), { numRuns: GRPC_CALLS, seed: SEED - 1 }), DEADLINE_MS);
     const before = await settledRssMb(server!.process.pid!);
     await fc.assert(fc.asyncProperty(fc.array(grpcCases(seeds.length), { minLength: 4, maxLength: 4 }), async (cases) => {
-      // four at once, as two workers and their queue see them
-      const outcomes = await Promise.all(cases.map((c) => {
-        const { method, bytes } = caseBytes(seeds, c);
-        return sendRaw(client, method, bytes, DEADLINE_MS);
-      }));
-      outcomes.forEach((o, i) => {
+      for (const { c, o } of await sendCases(client, seeds, cases, DEADLINE_MS)) {
         const why = judgeGrpc(o, DEADLINE_MS);
-        if (why) throw new Error(`${o.method}: ${why}\ncase: ${JSON.stringify(cases[i])}`);
-      });
+        if (why) throw new Error(`${o.method}: ${why}\ncase: ${JSON.stringify(c)}`);
+      }
       expect(server!.process.exitCode).toBeNull();
     }), { numRuns: GRPC_CALLS / 4, seed: SEED, endOnFailure: true });
-    const healthy = await sendRaw(client, seeds[0].method, caseBytes(seeds, { seed: 0, message: [], inner: null, bytes: [] }).bytes, DEADLINE_MS);
-    expect(healthy.code).toBe(0);
+    const [healthy] = await sendCases(client, seeds, [{ seed: 0, message: [], inner: null, bytes: [] }], DEADLINE_MS);
+    expect(healthy.o.code).toBe(0);
     const after = await settledRssMb(server!.process.pid!);
     // memory back within 10% of where it settled after the warm-up
     expect(after).toBeLessThan(before * 1.1);

@@ -1,3 +1,4 @@
+import { own, renamingPaths } from '../../server/fields.js';
 import { InputError } from '../../server/input-error.js';
 import { parseJsonText } from '../../server/json-text.js';
 import type { Candidate, Component, Deployment, Partition, PlacementSystem, Resource, ResourceKind } from '../../server/placement/model.js';
@@ -59,12 +60,7 @@ export class FilePaths {
 
   /** Runs `read`; an InputError it throws comes out at the file's path, with the same value and rule. */
   translating<T>(read: () => T): T {
-    try {
-      return read();
-    } catch (e) {
-      if (e instanceof InputError) throw new InputError(this.of(e.path), e.value, e.rule);
-      throw e;
-    }
+    return renamingPaths((path) => this.of(path), read);
   }
 }
 
@@ -74,9 +70,6 @@ export function key(base: string, k: string): string {
 }
 
 const isObject = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/** A section's entry for a key from the file: its own property only (a component named constructor has no entry by inheritance). */
-const own = (o: Obj, k: string): unknown => (Object.hasOwn(o, k) ? o[k] : undefined);
 
 function object(v: unknown, path: string): Obj {
   if (!isObject(v)) throw new InputError(path, v, 'must be an object');

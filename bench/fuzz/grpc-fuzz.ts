@@ -157,6 +157,18 @@ export function sendRaw(client: grpc.Client, methodName: string, bytes: Buffer, 
   });
 }
 
+/** Sends fuzzed calls four at a time (as two workers and their queue see them); each case with what came of it. */
+export async function sendCases(client: grpc.Client, seeds: GrpcSeed[], cases: GrpcCase[], deadlineMs: number): Promise<{ c: GrpcCase; o: GrpcOutcome }[]> {
+  const out: { c: GrpcCase; o: GrpcOutcome }[] = [];
+  for (let i = 0; i < cases.length; i += 4) {
+    out.push(...await Promise.all(cases.slice(i, i + 4).map(async (c) => {
+      const { method, bytes } = caseBytes(seeds, c);
+      return { c, o: await sendRaw(client, method, bytes, deadlineMs) };
+    })));
+  }
+  return out;
+}
+
 /** Why an outcome breaks the property (a result, or a refusal naming its field, in time), or null when it keeps it. */
 export function judgeGrpc(o: GrpcOutcome, deadlineMs: number): string | null {
   if (o.ms > deadlineMs + 500) return `answered after ${Math.round(o.ms)} ms, past its ${deadlineMs} ms deadline`;

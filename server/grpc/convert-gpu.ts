@@ -3,7 +3,7 @@ import type { GpuMethod } from '../gpu/schedulers.js';
 import type { GpuDecisionResult, GpuSimulationInput, GpuSimulationSummary } from '../gpu/service.js';
 import type { LogEntry, Snapshot } from '../gpu/simulate.js';
 import { resolveGpuInstance } from '../gpu/predicted-times.js';
-import { unlessZero } from '../fields.js';
+import { own, unlessZero } from '../fields.js';
 import { InputError } from '../input-error.js';
 import { readProtoJson } from '../proto-json.js';
 
@@ -25,7 +25,7 @@ export async function gpuInstanceOf(req: Msg): Promise<GpuInstance> {
 
 /** Method, seed and per-decision budget of a GPU request (0 takes the default). */
 export function gpuOptionsOf(req: Msg): Omit<GpuSimulationInput, 'instance'> {
-  const method = Object.hasOwn(METHOD, req.method) ? METHOD[req.method] : undefined;
+  const method = own(METHOD, req.method);
   if (!method) throw new InputError('method', req.method, `must be one of ${Object.keys(METHOD).slice(1).join(', ')}`);
   const b = req.budget ?? {};
   return {

@@ -1,4 +1,4 @@
-import { unlessZero } from '../fields.js';
+import { own, unlessZero } from '../fields.js';
 import { InputError } from '../input-error.js';
 import { storedModelDir } from '../models/file-io.js';
 import type { ReplicaPlan } from '../replicas/plan.js';
@@ -37,7 +37,7 @@ export function sharedPlanInputOf(req: Msg): { request: SharedReplicaRequest; op
     capacity: req.capacity,
     services: (req.services ?? []).map((s: Msg) => ({ ...s, service: serviceFields(s.service) })),
   });
-  const method = Object.hasOwn(SEARCH_METHOD, req.method) ? SEARCH_METHOD[req.method] : undefined;
+  const method = own(SEARCH_METHOD, req.method);
   if (!method) throw new InputError('method', req.method, `must be one of ${Object.keys(SEARCH_METHOD).slice(1).join(', ')} (EXACT plans one service: PlanReplicas)`);
   const b = req.budget ?? {};
   const seconds = unlessZero(b.seconds) ?? 2;
@@ -73,9 +73,9 @@ export function replicaPlanMessage(p: ReplicaPlan): Msg {
 
 /** A SimulateReplicasRequest, checked; `model` names a folder under the server's models/. */
 export function simulationInputOf(req: Msg): ReplicaSimulationInput {
-  const policy = Object.hasOwn(POLICY, req.policy) ? POLICY[req.policy] : undefined;
+  const policy = own(POLICY, req.policy);
   if (!policy) throw new InputError('policy', req.policy, `must be one of ${Object.keys(POLICY).slice(1).join(', ')}`);
-  const forecaster = Object.hasOwn(FORECASTER, req.forecaster) ? FORECASTER[req.forecaster] : undefined;
+  const forecaster = own(FORECASTER, req.forecaster);
   if (!forecaster) throw new InputError('forecaster', req.forecaster, `must be one of ${Object.keys(FORECASTER).slice(1).join(', ')}`);
   const loads: number[] = req.loads ?? [];
   if (loads.length === 0) throw new InputError('loads', [], 'must give the load of at least one minute');

@@ -1,6 +1,6 @@
 import { parseSpace4aiSolution } from '../../adapters/space4ai/solution.js';
 import { parseSpace4aiSystem } from '../../adapters/space4ai/system.js';
-import { unlessZero } from '../fields.js';
+import { own, unlessZero } from '../fields.js';
 import { InputError } from '../input-error.js';
 import type { PlacementDecision, PlacementSystem, Profile } from '../placement/model.js';
 import { DEFAULT_SECONDS, type PlacementMethod, type PlacementProgress, type PlacementSolution, type SolvePlacementInput } from '../placement/service.js';
@@ -29,8 +29,10 @@ function engineOf(e: Msg | undefined): SolvePlacementInput['engine'] {
   }
   if (e.saCooling !== undefined && !Object.hasOwn(COOLING, e.saCooling)) throw new InputError('engine.sa_cooling', e.saCooling, `must be one of ${Object.keys(COOLING).join(', ')}`);
   if (e.relinkDirection !== undefined && !Object.hasOwn(RELINK, e.relinkDirection)) throw new InputError('engine.relink_direction', e.relinkDirection, `must be one of ${Object.keys(RELINK).join(', ')}`);
-  if (COOLING[e.saCooling]) out.saCooling = COOLING[e.saCooling];
-  if (RELINK[e.relinkDirection]) out.prDirection = RELINK[e.relinkDirection];
+  const cooling = own(COOLING, e.saCooling);
+  const relink = own(RELINK, e.relinkDirection);
+  if (cooling) out.saCooling = cooling;
+  if (relink) out.prDirection = relink;
   return out;
 }
 
@@ -50,14 +52,14 @@ function optionalNumber(req: Msg, field: string): number | undefined {
 }
 
 function profileOf(req: Msg): Profile {
-  const p = Object.hasOwn(PROFILE, req.compat) ? PROFILE[req.compat] : undefined;
+  const p = own(PROFILE, req.compat);
   if (!p) throw new InputError('compat', req.compat, 'must be COMPAT_COPT, COMPAT_SPACE4AI_D or COMPAT_SPACE4AI_R');
   return p;
 }
 
 /** A SolvePlacementRequest as service input; throws InputError naming the bad field. */
 export function solveInputOf(req: Msg): SolvePlacementInput {
-  const method = Object.hasOwn(METHOD, req.method) ? METHOD[req.method] : undefined;
+  const method = own(METHOD, req.method);
   if (!method) throw new InputError('method', req.method, `must be one of ${Object.keys(METHOD).slice(1).join(', ')}`);
   const budget = req.budget ?? {};
   return {
