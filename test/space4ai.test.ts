@@ -69,6 +69,28 @@ describe('reference solutions (lambda 1.8)', () => {
     expect(Math.abs(ev.totalCost - printed) / printed).toBeLessThan(1e-6);
   });
 
+  it.each(['Light', 'Strict'])('%s/5Components/Ins2, a DAG with two sources, gets lambda at each (the printed times)', (set) => {
+    const dir = dirs.find((d) => d.endsWith(join(set, '5Components', 'Ins2')))!;
+    const system = parseSpace4aiSystem(readFileSync(join(dir, 'system_description.json'), 'utf8'));
+    const text = readFileSync(join(dir, 'best_sol_1.8.json'), 'utf8');
+    const pb = indexProblem(system, 'space4ai-d', 1.8);
+    const ev = evaluatePlacement(pb, resolveDecision(pb, parseSpace4aiSolution(text)));
+    const printed = JSON.parse(text).components as Record<string, { response_time: number }>;
+    expect(pb.components.filter((c) => c.rate === 1.8).map((c) => c.name)).toEqual(['c1', 'c2']);
+    for (const c of ['c2', 'c4']) {
+      expect(Math.abs(ev.components.find((x) => x.component === c)!.responseTime / printed[c].response_time - 1), c).toBeLessThan(1e-9);
+    }
+  });
+
+  it('reads a FaaS partition the runtime tool wrote at component level as a partition of its deployment', () => {
+    const text = readFileSync(join(DATA, 'runtime-output', 'Light-5Components-Ins2-lambda0.99.json'), 'utf8');
+    const decision = parseSpace4aiSolution(text);
+    expect(decision.components.find((c) => c.component === 'c5')).toEqual({ component: 'c5', deployment: 's1', partitions: [{ partition: 'h1', resource: 'F1' }] });
+    const dir = dirs.find((d) => d.endsWith(join('Light', '5Components', 'Ins2')))!;
+    const pb = indexProblem(parseSpace4aiSystem(readFileSync(join(dir, 'system_description.json'), 'utf8')), 'space4ai-r', 0.99);
+    expect(evaluatePlacement(pb, resolveDecision(pb, decision)).feasible).toBe(true);
+  });
+
   it('writes and reads back a solution in the reference layout', () => {
     const dir = dirs[0];
     const system = parseSpace4aiSystem(readFileSync(join(dir, 'system_description.json'), 'utf8'));

@@ -24,16 +24,22 @@ export function parseSpace4aiSolution(text: string): PlacementDecision {
   const components = Object.entries(json.components).map(([c, entry], k) => {
     const path = key('components', c);
     if (!isObj(entry)) throw new InputError(path, entry, 'must be an object');
-    const deps = Object.entries(entry).filter(([, v]) => isObj(v));
+    const objects = Object.entries(entry).filter(([, v]) => isObj(v)) as [string, Obj][];
+    // The runtime tool may write a FaaS partition at component level, beside its deployment, which
+    // then holds only the partition's response time: such a key is a partition of another entry.
+    const strays = new Map(objects.filter(([h]) => objects.some(([d, v]) => d !== h && isObj(v[h]))));
+    const deps = objects.filter(([d]) => !strays.has(d));
     if (deps.length !== 1) throw new InputError(path, deps.map(([d]) => d), 'must hold exactly one deployment');
-    const [deployment, parts] = deps[0] as [string, Obj];
+    const [deployment, parts] = deps[0];
     const at = key(path, deployment);
     paths.set(`decision.components[${k}].component`, path);
     paths.set(`decision.components.${c}.deployment`, at);
     paths.set(`decision.components.${c}.partitions`, at);
-    const partitions = Object.entries(parts).filter(([, v]) => isObj(v)).map(([h, layers]) => {
-      const found = Object.entries(layers as Obj).filter(([, l]) => isObj(l))
-        .flatMap(([layer, l]) => Object.entries(l as Obj).filter(([, v]) => isObj(v)).map(([r, info]) => ({ r, info: info as Obj, path: key(key(key(at, h), layer), r) })));
+    const partitions = Object.entries(parts).filter(([, v]) => isObj(v)).map(([h, inDeployment]) => {
+      const stray = strays.get(h);
+      const [layers, base] = stray !== undefined && !namesResource(inDeployment as Obj) ? [stray, key(path, h)] : [inDeployment as Obj, key(at, h)];
+      const found = Object.entries(layers).filter(([, l]) => isObj(l))
+        .flatMap(([layer, l]) => Object.entries(l as Obj).filter(([, v]) => isObj(v)).map(([r, info]) => ({ r, info: info as Obj, path: key(key(base, layer), r) })));
       if (found.length !== 1) throw new InputError(key(at, h), found.map((f) => f.r), 'must name exactly one resource');
       const { r, info, path: file } = found[0];
       paths.set(`decision.components.${c}.partitions.${h}.resource`, file);
@@ -49,6 +55,11 @@ export function parseSpace4aiSolution(text: string): PlacementDecision {
   const decision = { components, counts: [...counts].map(([resource, c]) => ({ resource, count: c.count })) };
   filePaths.set(decision, paths);
   return decision;
+}
+
+/** Whether a partition entry holds a layer with a resource in it. */
+function namesResource(partition: Obj): boolean {
+  return Object.values(partition).some((l) => isObj(l) && Object.values(l).some(isObj));
 }
 
 /** Runs `check` on a decision parseSpace4aiSolution read; an InputError it throws about the decision names the solution file's path. */

@@ -74,7 +74,10 @@ export function indexProblem(system: PlacementSystem, profile: Profile, lambda =
   const compIndex = new Map(order.map((name, i) => [name, i]));
   const byName = new Map(system.components.map((c) => [c.name, c]));
   const rates = new Array<number>(order.length).fill(0);
-  rates[0] = lambda;
+  // Requests enter at every source at rate lambda: some shipped DAGs have two sources, and the
+  // reference tools' response times on them are those of lambda at each.
+  const entered = new Set(system.edges.map((e) => e.to));
+  order.forEach((name, i) => { if (!entered.has(name)) rates[i] = lambda; });
   for (const name of order) {
     const i = compIndex.get(name)!;
     for (const e of system.edges) if (e.from === name) rates[compIndex.get(e.to)!] += e.probability * rates[i];
