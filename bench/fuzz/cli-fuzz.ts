@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { main } from '../../server/cli.js';
+import { main } from '../../server/cli/main.js';
 import { projectRoot } from '../../server/paths.js';
 import { csvMutations, mutateText, mutateValue, textMutations, valueMutations, type Mutation } from './mutate.js';
 
