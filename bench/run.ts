@@ -6,6 +6,7 @@ import { benchPlacement } from './placement.js';
 import { benchPlacementCli } from './placement-cli.js';
 import { benchReplicas } from './replicas.js';
 import { benchReplicasShared } from './replicas-shared.js';
+import { benchRuntime } from './runtime.js';
 import { benchService } from './service.js';
 
 const BENCHES: Record<string, (args: string[]) => Promise<void>> = {
@@ -18,6 +19,7 @@ const BENCHES: Record<string, (args: string[]) => Promise<void>> = {
   'replicas-shared': benchReplicasShared,
   fuzz: benchFuzz,
   service: benchService,
+  runtime: benchRuntime,
 };
 
 const [name, ...args] = process.argv.slice(2);

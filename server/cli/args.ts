@@ -1,8 +1,9 @@
 import { accessSync, constants, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { mappingErrors } from '../fields.js';
+import { mappingErrors, MAX_MAGNITUDE } from '../fields.js';
 import { InputError } from '../input-error.js';
+import type { Profile } from '../placement/model.js';
 import type { PlacementMethod } from '../placement/service.js';
 import { readProtoJson } from '../proto-json.js';
 
@@ -33,6 +34,29 @@ export function running(name: string): void {
 /** The hint closing a usage error: where the running command's options are listed. */
 export function helpHint(): string {
   return `see copt ${current} --help`;
+}
+
+export const PROFILES: Profile[] = ['copt', 'space4ai-d', 'space4ai-r'];
+
+/** The options every placement command takes: the load and the reading of the model. */
+export const PLACEMENT_FLAGS = {
+  lambda: { type: 'string' },
+  compat: { type: 'string' },
+} as const;
+
+/** The --lambda flag: a load > 0. */
+export function lambdaFlag(value: string | undefined): number | undefined {
+  return number(value, 'lambda', (x) => x > 0 && x <= MAX_MAGNITUDE, `must be > 0 and at most ${MAX_MAGNITUDE}`);
+}
+
+/** The --compat flag: a profile, copt when not given. */
+export function profileFlag(value: string | undefined): Profile {
+  return choice(value, 'compat', PROFILES, 'copt');
+}
+
+/** The --seed flag: a whole number, 1 when not given. */
+export function seedFlag(value: string | undefined): number {
+  return number(value, 'seed', (x) => Number.isSafeInteger(x) && x >= 0, 'must be a whole number >= 0') ?? 1;
 }
 
 /** The placement method names of the gRPC enums (solve over a server, shared replica plans). */

@@ -5,7 +5,7 @@ import { resolveGpuInstance } from '../gpu/predicted-times.js';
 import { GPU_METHODS } from '../gpu/schedulers.js';
 import { simulateGpu } from '../gpu/service.js';
 import { MAX_ELITE } from '../limits.js';
-import { choice, EXIT, naming, number, options, output, protoFile, UsageError, wholeFlag, writable, type Command } from './args.js';
+import { choice, EXIT, naming, number, options, output, protoFile, seedFlag, UsageError, wholeFlag, writable, type Command } from './args.js';
 
 /** The GPU command: schedule training jobs on GPU VMs. */
 export const GPU_COMMANDS: Record<string, Command> = {
@@ -36,7 +36,7 @@ async function scheduleGpu(args: string[]): Promise<number> {
   } as const, 1);
   const budget = {
     method: choice(values.method, 'method', GPU_METHODS, 'pr'),
-    seed: number(values.seed, 'seed', (x) => Number.isSafeInteger(x) && x >= 0, 'must be a whole number >= 0') ?? 1,
+    seed: seedFlag(values.seed),
     iterations: wholeFlag(values.iterations, 'iterations', 1),
     constructions: wholeFlag(values.constructions, 'constructions', 1),
     seconds: number(values.seconds, 'seconds', (x) => x > 0, 'must be > 0'),

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { own } from '../fields.js';
 import { InputError } from '../input-error.js';
 import { projectRoot } from '../paths.js';
 import { NoSolutionError } from '../placement/service.js';
@@ -8,11 +9,13 @@ import { GPU_COMMANDS } from './gpu.js';
 import { MODEL_COMMANDS } from './models.js';
 import { PLACEMENT_COMMANDS } from './placement.js';
 import { REPLICA_COMMANDS } from './replicas.js';
+import { RUNTIME_COMMANDS } from './reoptimize.js';
 import { SERVE_COMMANDS } from './serve.js';
 
 /** Every command by name, family by family, in the order the top-level usage lists them. */
 const COMMANDS: Record<string, Command> = {
   ...PLACEMENT_COMMANDS,
+  ...RUNTIME_COMMANDS,
   ...GPU_COMMANDS,
   ...MODEL_COMMANDS,
   ...REPLICA_COMMANDS,
@@ -37,7 +40,7 @@ export async function main(argv: string[]): Promise<number> {
       return command === undefined ? EXIT.usage : EXIT.ok;
     }
     const name = command === 'serve' ? 'serve' : `${command} ${what ?? ''}`.trim();
-    const found = COMMANDS[name];
+    const found = own(COMMANDS, name);
     if (!found) throw new UsageError(`unknown command "${name}" (commands: ${Object.keys(COMMANDS).join(', ')}; copt --help shows their options)`);
     const args = argv.slice(name === 'serve' ? 1 : 2);
     if (args.includes('--help') || args.includes('-h')) {

@@ -1,13 +1,12 @@
 import { inSolutionFile, parseSpace4aiSolution } from '../../adapters/space4ai/solution.js';
 import { parseSpace4aiSystem } from '../../adapters/space4ai/system.js';
-import { MAX_MAGNITUDE } from '../fields.js';
 import { optimizerClient, solveOverStream } from '../grpc/client.js';
 import { MAX_CANDIDATE_LIST, MAX_ELITE } from '../limits.js';
 import type { PlacementEvaluation } from '../placement/evaluate.js';
 import type { PlacementSystem, Profile } from '../placement/model.js';
 import { DEFAULT_SECONDS, evaluateDecision, PLACEMENT_METHODS, solvePlacement, type PlacementProgress, type SolvePlacementInput } from '../placement/service.js';
 import { inThreadRunner } from '../pool.js';
-import { choice, EXIT, inFile, METHOD_ENUM, naming, number, options, output, readText, wholeFlag, writable, type Command } from './args.js';
+import { choice, EXIT, inFile, lambdaFlag, METHOD_ENUM, naming, number, options, output, PLACEMENT_FLAGS, profileFlag, readText, seedFlag, wholeFlag, writable, type Command } from './args.js';
 
 /** The placement commands: solve and evaluate a SPACE4AI system. */
 export const PLACEMENT_COMMANDS: Record<string, Command> = {
@@ -26,22 +25,16 @@ export const PLACEMENT_COMMANDS: Record<string, Command> = {
   },
 };
 
-const PROFILES: Profile[] = ['copt', 'space4ai-d', 'space4ai-r'];
 /** The gRPC enum names of the profiles, cooling schedules and relink directions, for a solve over a server. */
 const COMPAT_ENUM: Record<Profile, string> = { copt: 'COMPAT_COPT', 'space4ai-d': 'COMPAT_SPACE4AI_D', 'space4ai-r': 'COMPAT_SPACE4AI_R' };
 const COOLING_ENUM = { geometric: 'SA_COOLING_GEOMETRIC', linear: 'SA_COOLING_LINEAR' } as const;
 const RELINK_ENUM = { forward: 'RELINK_FORWARD', backward: 'RELINK_BACKWARD', mixed: 'RELINK_MIXED' } as const;
 
-/** The options both placement commands take. */
-const COMMON = {
-  lambda: { type: 'string' },
-  compat: { type: 'string' },
-} as const;
 
 /** Solves a system's placement, in this process or on a server, and writes the SPACE4AI solution or a summary. */
 async function solve(args: string[]): Promise<number> {
   const { values, positionals } = options(args, {
-    ...COMMON,
+    ...PLACEMENT_FLAGS,
     method: { type: 'string' }, seconds: { type: 'string' }, iterations: { type: 'string' }, seed: { type: 'string' },
     out: { type: 'string' }, server: { type: 'string' }, summary: { type: 'boolean' },
     unimproved: { type: 'string' }, target: { type: 'string' }, elite: { type: 'string' }, tenure: { type: 'string' },
@@ -49,12 +42,12 @@ async function solve(args: string[]): Promise<number> {
     reheat: { type: 'string' }, relink: { type: 'string' },
   } as const, 1);
   const file = positionals[0];
-  const lambda = number(values.lambda, 'lambda', (x) => x > 0 && x <= MAX_MAGNITUDE, `must be > 0 and at most ${MAX_MAGNITUDE}`);
-  const profile = choice(values.compat, 'compat', PROFILES, 'copt');
+  const lambda = lambdaFlag(values.lambda);
+  const profile = profileFlag(values.compat);
   const method = choice(values.method, 'method', PLACEMENT_METHODS, 'auto');
   const seconds = number(values.seconds, 'seconds', (x) => x > 0, 'must be > 0') ?? DEFAULT_SECONDS;
   const iterations = wholeFlag(values.iterations, 'iterations', 1);
-  const seed = number(values.seed, 'seed', (x) => Number.isSafeInteger(x) && x >= 0, 'must be a whole number >= 0') ?? 1;
+  const seed = seedFlag(values.seed);
   const unimprovedSeconds = number(values.unimproved, 'unimproved', (x) => x > 0, 'must be > 0');
   const targetCost = number(values.target, 'target', () => true, 'must be a number');
   const engine: NonNullable<SolvePlacementInput['engine']> = {
@@ -111,10 +104,10 @@ async function solve(args: string[]): Promise<number> {
 
 /** Evaluates a given placement of a system: feasibility, cost, violations and response times. */
 function evaluate(args: string[]): number {
-  const { values, positionals } = options(args, COMMON, 2);
+  const { values, positionals } = options(args, PLACEMENT_FLAGS, 2);
   const [sysFile, solFile] = positionals;
-  const lambda = number(values.lambda, 'lambda', (x) => x > 0 && x <= MAX_MAGNITUDE, `must be > 0 and at most ${MAX_MAGNITUDE}`);
-  const profile = choice(values.compat, 'compat', PROFILES, 'copt');
+  const lambda = lambdaFlag(values.lambda);
+  const profile = profileFlag(values.compat);
   const system = inFile(sysFile, parseSpace4aiSystem);
   const decision = inFile(solFile, parseSpace4aiSolution);
   const ev = naming(solFile, () => inSolutionFile(decision, () => evaluateDecision(system, profile, decision, lambda)).evaluation);

@@ -9,7 +9,7 @@ import { planSharedReplicas } from '../replicas/shared.js';
 import { parseTrace, weekMinute } from '../replicas/trace.js';
 import { validateReplicaService } from '../replicas/validate.js';
 import { SEARCH_METHODS } from '../wasm/search.js';
-import { choice, EXIT, helpHint, inFile, METHOD_ENUM, number, options, output, protoFile, readText, UsageError, writable, type Command } from './args.js';
+import { choice, EXIT, helpHint, inFile, METHOD_ENUM, number, options, output, protoFile, readText, seedFlag, UsageError, writable, type Command } from './args.js';
 
 /** The replica commands: replay a load trace under a policy, and plan replica counts for window loads. */
 export const REPLICA_COMMANDS: Record<string, Command> = {
@@ -59,7 +59,7 @@ async function simulateReplicasCommand(args: string[]): Promise<number> {
   const start = from + days(values['train-days'], 'train-days', 7) * 1440;
   const end = start + days(values['eval-days'], 'eval-days', 7) * 1440;
   if (end > trace.loads.length) throw new UsageError(`${values.trace}: ${trace.loads.length} minutes; --train-days and --eval-days ask for ${end}`);
-  const seed = number(values.seed, 'seed', (x) => Number.isSafeInteger(x) && x >= 0, 'must be a whole number >= 0') ?? 1;
+  const seed = seedFlag(values.seed);
   const r = await simulateReplicaTrace({
     service, loads: trace.loads, start, end, trainFrom: from, firstWeekMinute, policy, forecaster: forecasterName, model: values.model, saveModel: values['save-model'], seed,
   });

@@ -36,7 +36,8 @@ function engineOf(e: Msg | undefined): SolvePlacementInput['engine'] {
   return out;
 }
 
-function systemOf(req: Msg): PlacementSystem {
+/** The system of a request with a system_source: native (validated) or SPACE4AI JSON. */
+export function systemOf(req: Msg): PlacementSystem {
   if (req.systemSource === 'space4aiJson') return parseSpace4aiSystem(req.space4aiJson);
   if (req.systemSource === 'system') {
     const s = req.system;
@@ -47,11 +48,13 @@ function systemOf(req: Msg): PlacementSystem {
   throw new InputError('system_source', undefined, 'must give system or space4ai_json');
 }
 
-function optionalNumber(req: Msg, field: string): number | undefined {
+/** An `optional` scalar field: its value when present. */
+export function optionalNumber(req: Msg, field: string): number | undefined {
   return req[`_${field}`] === field ? req[field] : undefined;
 }
 
-function profileOf(req: Msg): Profile {
+/** The request's compat as a profile. */
+export function profileOf(req: Msg): Profile {
   const p = own(PROFILE, req.compat);
   if (!p) throw new InputError('compat', req.compat, 'must be COMPAT_COPT, COMPAT_SPACE4AI_D or COMPAT_SPACE4AI_R');
   return p;
@@ -76,14 +79,19 @@ export function solveInputOf(req: Msg): SolvePlacementInput {
   };
 }
 
-/** An EvaluatePlacementRequest's parts. */
+/** An EvaluatePlacementRequest's parts (a MaxSustainableLoadRequest has the same). */
 export function evaluateInputOf(req: Msg): { system: PlacementSystem; profile: Profile; decision: PlacementDecision; lambda?: number } {
   const system = systemOf(req);
-  let decision: PlacementDecision;
-  if (req.solutionSource === 'decision') decision = req.decision;
-  else if (req.solutionSource === 'space4aiSolutionJson') decision = parseSpace4aiSolution(req.space4aiSolutionJson);
-  else throw new InputError('solution_source', undefined, 'must give decision or space4ai_solution_json');
+  const decision = decisionOf(req, 'solutionSource', 'decision', 'space4aiSolutionJson');
   return { system, profile: profileOf(req), decision, lambda: optionalNumber(req, 'lambda') };
+}
+
+/** A decision given natively or as a SPACE4AI solution JSON text, by the fields of a oneof. */
+export function decisionOf(req: Msg, oneof: string, native: string, json: string): PlacementDecision {
+  if (req[oneof] === native) return req[native];
+  if (req[oneof] === json) return parseSpace4aiSolution(req[json]);
+  const snake = (k: string) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+  throw new InputError(snake(oneof), undefined, `must give ${snake(native)} or ${snake(json)}`);
 }
 
 export function solutionMessage(s: PlacementSolution): Msg {

@@ -8,11 +8,14 @@ import { checkGpuOptions } from '../gpu/service.js';
 import { INLINE_PLAN_CELLS, planSeconds } from '../limits.js';
 import { unlessZero } from '../fields.js';
 import { DEFAULT_SECONDS, evaluateDecision, solvePlacement, type PlacementProgress, type SolvePlacementInput } from '../placement/service.js';
+import { maxSustainableLoad } from '../placement/max-load.js';
+import { reoptimizePlacement } from '../placement/reoptimize.js';
 import { WorkerPool, type SearchRunner } from '../pool.js';
 import { planCells, planReplicas } from '../replicas/plan.js';
 import { newStopFlag } from '../stop-flag.js';
 import { loadContract, optimizerService } from './contract.js';
 import { evaluateInputOf, progressMessage, solutionMessage, solveInputOf } from './convert.js';
+import { maxLoadInputOf, reoptimizationMessage, reoptimizeInputOf, sustainableLoadMessage } from './convert-runtime.js';
 import { gpuDecisionMessage, gpuInstanceOf, gpuOptionsOf, gpuResultMessage, snapshotOf } from './convert-gpu.js';
 import { planInputOf, replicaPlanMessage, replicaResultMessage, sharedPlanInputOf, sharedPlanMessage, simulationInputOf } from './convert-replicas.js';
 import { asStatus, UndecodableError } from './status.js';
@@ -102,6 +105,24 @@ export async function startServer(options: ServerOptions = {}): Promise<Optimize
       const req = evaluateInputOf(call.request);
       return inSolutionFile(req.decision, () => evaluateDecision(req.system, req.profile, req.decision, req.lambda)).evaluation;
     }),
+    ReoptimizePlacement: unary(async (call) => {
+      early(call, unlessZero(call.request.budget?.seconds) ?? DEFAULT_SECONDS);
+      const stop = newStopFlag();
+      return reoptimizationMessage(await reoptimizePlacement(reoptimizeInputOf(call.request), admitted(call, stop), { stop }));
+    }),
+    ReoptimizePlacementStream: streaming(async (call) => {
+      early(call, unlessZero(call.request.budget?.seconds) ?? DEFAULT_SECONDS);
+      const stop = newStopFlag();
+      const result = await reoptimizePlacement(reoptimizeInputOf(call.request), admitted(call, stop), {
+        stop,
+        onProgress: (p: PlacementProgress) => {
+          if (!call.cancelled) call.write({ progress: progressMessage(p) });
+        },
+      });
+      return { result: reoptimizationMessage(result) };
+    }),
+    // a bisection of some tens of evaluations: answered here, as an evaluation is
+    MaxSustainableLoad: unary(async (call) => sustainableLoadMessage(maxSustainableLoad(maxLoadInputOf(call.request)))),
     ScheduleGpuJobs: unary(async (call) => {
       early(call, unlessZero(call.request.budget?.seconds) ?? 1);
       const instance = await gpuInstanceOf(call.request);

@@ -13,8 +13,30 @@ export interface EncodedPlacement {
 const KIND = { EDGE: 0, VM: 1, FAAS: 2 } as const;
 const FAAS_RULE: Record<FaasCostRule, number> = { 'component-rate': 0, 'first-partition-rate': 1, 'partition-rate': 2 };
 
-/** Encodes an indexed problem into the two typed arrays the wasm module reads once. */
-export function encodePlacement(pb: IndexedProblem): EncodedPlacement {
+/** Prices of the changes from a running decision, in the cost unit over the system's Time. */
+export interface MigrationPrices {
+  /** per component whose deployment changes */
+  deployment: number;
+  /** per partition of an unchanged deployment that moves to another resource */
+  partition: number;
+  /** per computational layer whose edge/VM resource type changes */
+  layerType: number;
+  /** per instance added or removed */
+  instance: number;
+}
+
+/** What a re-optimization adds to a solve: the running decision, its prices and cap, and the seeds. */
+export interface WarmStart {
+  running: IndexDecision;
+  prices: MigrationPrices;
+  /** most changes allowed (absent: no cap) */
+  maxChanges?: number;
+  /** decisions the search starts from, best first */
+  seeds: IndexDecision[];
+}
+
+/** Encodes an indexed problem (and a warm start) into the two typed arrays the wasm module reads once. */
+export function encodePlacement(pb: IndexedProblem, warm?: WarmStart): EncodedPlacement {
   const ints: number[] = [];
   const floats: number[] = [];
   const i32 = (xs: number[]) => { ints.push(xs.length, ...xs); };
@@ -60,6 +82,14 @@ export function encodePlacement(pb: IndexedProblem): EncodedPlacement {
   f64(links.flatMap((l) => l.map((x) => x.accessDelay)));
   f64(links.flatMap((l) => l.map((x) => x.bandwidth)));
   f64(pb.paths.map((p) => p.limit));
+  if (warm) {
+    const { running, prices } = warm;
+    i32([...encodeDecision(pb, running).dep, ...running.resource, ...running.count, warm.maxChanges ?? -1]);
+    f64([prices.deployment, prices.partition, prices.layerType, prices.instance]);
+    i32(warm.seeds.flatMap((d) => { const e = encodeDecision(pb, d); return [...e.dep, ...e.cand, ...e.cnt]; }));
+  } else {
+    i32([]); f64([]); i32([]);
+  }
   return {
     ints: Int32Array.from(ints),
     floats: Float64Array.from(floats),

@@ -7,7 +7,7 @@ import type { Progress } from '../wasm/placement-solver.js';
 import type { EngineParams, EngineStats, SearchMethod, StopReason } from '../wasm/search.js';
 import { nameDecision, resolveDecision, type IndexDecision } from './decision.js';
 import type { ExactMethod } from './exact/result.js';
-import { decodeDecision, encodePlacement } from './encode.js';
+import { decodeDecision, encodePlacement, type WarmStart } from './encode.js';
 import { evaluatePlacement, type PlacementEvaluation } from './evaluate.js';
 import type { PlacementDecision, PlacementSystem, Profile } from './model.js';
 import { indexProblem, type IndexedProblem } from './problem.js';
@@ -106,19 +106,26 @@ const snake = (k: string) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
  * Solves a placement: index, encode, search on the runner, decode, and evaluate the result with the
  * TypeScript evaluator. `stop` ends the search early; the best so far is still returned.
  */
-export async function solvePlacement(
-  input: SolvePlacementInput,
-  runner: SearchRunner,
-  hooks: { onProgress?: (p: PlacementProgress) => void; stop?: SharedArrayBuffer } = {},
-): Promise<PlacementSolution> {
+export async function solvePlacement(input: SolvePlacementInput, runner: SearchRunner, hooks: PlacementHooks = {}): Promise<PlacementSolution> {
   checkSolveInput(input);
   const pb = indexProblem(input.system, input.profile, input.lambda);
   if (input.method === 'exact') return solveExactly(input, pb, runner, hooks.stop ?? newStopFlag());
+  const { index, stats } = await searchPlacement(input, pb, runner, hooks);
+  return answer(pb, index, stats);
+}
+
+/** Where a solve reports its progress, and the flag that stops it. */
+export interface PlacementHooks { onProgress?: (p: PlacementProgress) => void; stop?: SharedArrayBuffer }
+
+/** The heuristic search of a checked solve input on an indexed problem (with a warm start when re-optimizing). */
+export async function searchPlacement(
+  input: SolvePlacementInput, pb: IndexedProblem, runner: SearchRunner, hooks: PlacementHooks, warm?: WarmStart,
+): Promise<{ index: IndexDecision; stats: PlacementSolution['stats'] }> {
   const task: SearchTask = {
-    encoded: encodePlacement(pb),
+    encoded: encodePlacement(pb, warm),
     options: {
       ...input.engine,
-      method: input.method,
+      method: input.method as SearchMethod,
       seed: input.seed,
       seconds: input.seconds,
       maxIterations: input.iterations ? input.iterations : undefined,
@@ -137,8 +144,10 @@ export async function solvePlacement(
     elapsedS: p.elapsedMs / 1000,
     decision: nameDecision(pb, decodeDecision(pb, p.best.dep, p.best.cand, p.best.cnt)),
   }));
-  const index = decodeDecision(pb, result.dep, result.cand, result.cnt);
-  return answer(pb, index, { method: input.method, seed: input.seed, iterations: result.iterations, elapsedS: result.elapsedMs / 1000, stopReason: result.stopReason, engine: result.stats });
+  return {
+    index: decodeDecision(pb, result.dep, result.cand, result.cnt),
+    stats: { method: input.method, seed: input.seed, iterations: result.iterations, elapsedS: result.elapsedMs / 1000, stopReason: result.stopReason, engine: result.stats },
+  };
 }
 
 const NO_ENGINE: EngineStats = {
@@ -166,7 +175,7 @@ async function solveExactly(input: SolvePlacementInput, pb: IndexedProblem, runn
 }
 
 /** A solution from an index decision: named, evaluated by the TypeScript evaluator, and in the SPACE4AI layout. */
-function answer(pb: IndexedProblem, index: IndexDecision, stats: PlacementSolution['stats']): PlacementSolution {
+export function answer(pb: IndexedProblem, index: IndexDecision, stats: PlacementSolution['stats']): PlacementSolution {
   const decision = nameDecision(pb, index);
   const evaluation = evaluatePlacement(pb, index);
   return { decision, evaluation, stats, space4ai: space4aiSolution(pb, decision, evaluation) };

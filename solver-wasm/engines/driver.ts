@@ -14,7 +14,7 @@ import { tabuSearch } from "./tabu";
 
 /**
  * Runs one solve with the chosen method. Every method starts with random greedy constructions
- * into the elite set; the best solution ends current and in SLOT_BEST.
+ * into the elite set, after the host's seeds; the best solution ends current and in SLOT_BEST.
  */
 export function solve(pb: Problem, params: SolveParams): Search {
   const s = new Search(pb, params);
@@ -23,9 +23,16 @@ export function solve(pb: Problem, params: SolveParams): Search {
   pb.construct(s.rng);
   s.elite.offer(SLOT_SCRATCH);
   s.startBest();
+  const seeds = pb.seedCount();
+  for (let i = 0; i < seeds; i++) {
+    pb.loadSeed(i);
+    s.elite.offer(SLOT_SCRATCH);
+    s.keepBest();
+  }
   const method = params.method;
   if (method == METHOD_LS) {
     budget.phase = PHASE_LOCAL_SEARCH;
+    if (seeds > 0) pb.loadSlot(SLOT_BEST);
     if (localSearch(s, false)) budget.reason = STOP_CONVERGED;
     s.keepBest();
   } else if (method == METHOD_RG) {

@@ -48,4 +48,9 @@ export abstract class Problem {
   abstract slotInfeasibility(slot: i32): f64;
   /** How many decision variables differ between two slots. */
   abstract distance(a: i32, b: i32): i32;
+
+  /** How many decisions the host gave to start from (a running decision when re-optimizing). */
+  seedCount(): i32 { return 0; }
+  /** Makes seed i the current solution and evaluates it fully. */
+  loadSeed(i: i32): void {}
 }

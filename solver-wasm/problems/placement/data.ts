@@ -52,6 +52,25 @@ export class PlacementData {
   linkBw: StaticArray<f64>;
   pathLimit: StaticArray<f64>;
 
+  // Re-optimization (empty lists on a plain solve): the running decision, the migration prices and
+  // the cap on changes, and decisions to seed the search with.
+  /** whether a running decision is given */
+  migrating: bool = false;
+  /** global deployment per component, resource per partition (-1 outside the deployment), instances per resource */
+  curDep: StaticArray<i32> = new StaticArray<i32>(0);
+  curRes: StaticArray<i32> = new StaticArray<i32>(0);
+  curCnt: StaticArray<i32> = new StaticArray<i32>(0);
+  /** the edge/VM resource type in use per layer, -1 where none */
+  curLayerType: StaticArray<i32> = new StaticArray<i32>(0);
+  /** most changes allowed; -1: no cap */
+  maxChanges: i32 = -1;
+  priceDeployment: f64 = 0;
+  pricePartition: f64 = 0;
+  priceLayerType: f64 = 0;
+  priceInstance: f64 = 0;
+  /** seed decisions back to back, each C deployments, P candidates and R counts (global indices) */
+  seeds: StaticArray<i32> = new StaticArray<i32>(0);
+
   // Derived here: the deployment of each partition, predecessors of each component.
   partDep: StaticArray<i32> = new StaticArray<i32>(0);
   predStart: StaticArray<i32> = new StaticArray<i32>(0);
@@ -98,6 +117,10 @@ export class PlacementData {
     this.pathLimit = r.floats();
     this.G = this.pathLimit.length;
     this.E = this.edgeFrom.length;
+    const running = r.ints();
+    const prices = r.floats();
+    this.seeds = r.ints();
+    if (running.length > 0) this.readRunning(running, prices);
 
     this.partDep = new StaticArray<i32>(this.P);
     for (let d = 0; d < this.D; d++) {
@@ -112,5 +135,25 @@ export class PlacementData {
       const to = this.edgeTo[e];
       this.predComp[this.predStart[to] + fill[to]++] = this.edgeFrom[e];
     }
+  }
+
+  /** The running decision ([deployments, resources, counts, cap]) and the prices [deployment, partition, layer type, instance]. */
+  private readRunning(running: StaticArray<i32>, prices: StaticArray<f64>): void {
+    this.migrating = true;
+    this.curDep = new StaticArray<i32>(this.C);
+    this.curRes = new StaticArray<i32>(this.P);
+    this.curCnt = new StaticArray<i32>(this.R);
+    let i = 0;
+    for (let c = 0; c < this.C; c++) this.curDep[c] = running[i++];
+    for (let p = 0; p < this.P; p++) this.curRes[p] = running[i++];
+    for (let x = 0; x < this.R; x++) this.curCnt[x] = running[i++];
+    this.maxChanges = running[i];
+    this.priceDeployment = prices[0];
+    this.pricePartition = prices[1];
+    this.priceLayerType = prices[2];
+    this.priceInstance = prices[3];
+    this.curLayerType = new StaticArray<i32>(this.L);
+    for (let l = 0; l < this.L; l++) this.curLayerType[l] = -1;
+    for (let x = 0; x < this.R; x++) if (this.curCnt[x] > 0 && this.resKind[x] != FAAS) this.curLayerType[this.resLayer[x]] = x;
   }
 }

@@ -3,6 +3,8 @@ import { Rng } from "../../rng";
 import { EDGE, FAAS, FAAS_COMPONENT_RATE, FAAS_FIRST_PARTITION_RATE, PlacementData } from "./data";
 
 const TIME_TOLERANCE: f64 = 1e-9;
+/** infeasibility per change beyond the cap of a re-optimization */
+const CAP_WEIGHT: f64 = 1e9;
 
 const MOVE_RESOURCE: i32 = 0; // partition a -> candidate b
 const MOVE_DEPLOYMENT: i32 = 1; // component a -> deployment b (resources completed greedily)
@@ -46,6 +48,9 @@ export class PlacementProblem extends Problem {
   hosts: StaticArray<i32>;
   totalCost: f64 = 0;
   totalViol: f64 = 0;
+  /** re-optimization: the migration prices in totalCost, and the changes from the running decision */
+  migrationCost: f64 = 0;
+  changes: i32 = 0;
 
   // Incremental bookkeeping.
   dirtyRes: StaticArray<bool>;
@@ -312,8 +317,69 @@ export class PlacementProblem extends Problem {
         if (!onEdge) left = true;
       }
     }
+    if (d.migrating) {
+      this.refreshMigration();
+      cost += this.migrationCost;
+      // the cap is hard: each change beyond it outweighs any other infeasibility (the running decision, 0 changes, is always within)
+      if (d.maxChanges >= 0 && this.changes > d.maxChanges) viol += CAP_WEIGHT * <f64>(this.changes - d.maxChanges);
+    }
     this.totalCost = cost;
     this.totalViol = viol;
+  }
+
+  /**
+   * The changes from the running decision and their price: a deployment changed, a partition of an
+   * unchanged deployment moved, an edge/VM resource whose instance count changed (opened and closed
+   * included); plus a price per layer whose resource type changed and per instance added or removed.
+   * The host lists the same changes (server/placement/changes.ts).
+   */
+  private refreshMigration(): void {
+    const d = this.d;
+    let changes = 0;
+    let price: f64 = 0;
+    for (let c = 0; c < d.C; c++) {
+      const dp = this.dep[c];
+      if (dp != d.curDep[c]) {
+        changes++;
+        price += d.priceDeployment;
+        continue;
+      }
+      for (let p = d.depPartStart[dp]; p < d.depPartStart[dp + 1]; p++) {
+        if (this.res(p) == d.curRes[p]) continue;
+        changes++;
+        price += d.pricePartition;
+      }
+    }
+    for (let r = 0; r < d.R; r++) {
+      if (d.resKind[r] == FAAS) continue;
+      const n = this.use[r] > 0 ? this.cnt[r] : 0;
+      const was = d.curCnt[r];
+      if (n == was) continue;
+      changes++;
+      price += <f64>abs(n - was) * d.priceInstance;
+      const t = d.curLayerType[d.resLayer[r]];
+      // a layer changed type when a resource other than its running one is in use there
+      if (n > 0 && t >= 0 && t != r && this.use[t] == 0) price += d.priceLayerType;
+    }
+    this.changes = changes;
+    this.migrationCost = price;
+  }
+
+  /** How many seed decisions the host gave. */
+  seedCount(): i32 {
+    const w = this.d.C + this.d.P + this.d.R;
+    return this.d.seeds.length / w;
+  }
+
+  /** Makes seed i the current decision and evaluates it. */
+  loadSeed(i: i32): void {
+    const d = this.d;
+    let o = i * (d.C + d.P + d.R);
+    for (let c = 0; c < d.C; c++) this.dep[c] = d.seeds[o++];
+    for (let p = 0; p < d.P; p++) this.cand[p] = d.seeds[o++];
+    for (let r = 0; r < d.R; r++) this.cnt[r] = d.seeds[o++];
+    this.undoLen = 0;
+    this.evaluateFull();
   }
 
   // ---------------------------------------------------------------- construction
