@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { countsInUse, listChanges, migrationCost } from '../server/placement/changes.js';
 import type { IndexDecision } from '../server/placement/decision.js';
 import { decodeDecision, encodeDecision, encodePlacement } from '../server/placement/encode.js';
 import { evaluatePlacement } from '../server/placement/evaluate.js';
@@ -175,5 +176,49 @@ describe('wasm placement search', () => {
     expect(r.stopReason).toBe('stopped');
     expect(performance.now() - t0).toBeLessThan(5000);
     expect(Number.isFinite(r.cost)).toBe(true);
+  });
+});
+
+describe('wasm placement with a running decision (re-optimization)', () => {
+  const prices = { deployment: 0.8, partition: 0.35, layerType: 1.3, instance: 0.2 };
+  const running = (pb: IndexedProblem, d: IndexDecision): IndexDecision => ({ ...d, count: countsInUse(pb, d) });
+
+  it.each(['release', 'checked'] as const)('prices changes as the host lists them, the cap as hard infeasibility, incrementally as in full (%s build)', (build) => {
+    const rand = lcg(11);
+    for (const f of sample) {
+      const pb = loadProblem(f, 'space4ai-r', 1.8);
+      const start = running(pb, randomDecision(pb, rand));
+      const cap = 2 + rand(3);
+      const warm = { running: start, prices, maxChanges: cap, seeds: [start] };
+      const solver = new PlacementSolver(encodePlacement(pb, warm), 8, build);
+      for (let i = 0; i < 20; i++) {
+        const d = running(pb, randomDecision(pb, rand));
+        const ts = evaluatePlacement(pb, d);
+        const wasm = solver.evaluate(encodeDecision(pb, d));
+        const excess = Math.max(0, listChanges(pb, start, d).length - cap);
+        expect(close(wasm.cost, ts.totalCost + migrationCost(pb, start, d, prices)), f).toBe(true);
+        expect(close(wasm.infeasibility, ts.infeasibility + 1e9 * excess), f).toBe(true);
+      }
+      const m = solver.moves;
+      m.setAssertMode(true);
+      m.construct(rand(1000));
+      for (let step = 0; step < 30; step++) {
+        const n = m.list();
+        m.apply(rand(n));
+        if (step % 3 === 0) m.undo();
+      }
+      expect(m.assertFailures()).toBe(0);
+    }
+  });
+
+  it.each(SEARCH_METHODS)('%s seeded with the running decision answers no worse than it', (method) => {
+    const file = files.find((f) => f.includes('Strict/15-components/system_description5.json'))!;
+    const pb = loadProblem(file, 'space4ai-r', 1.8);
+    const solved = new PlacementSolver(encodePlacement(pb)).solve({ method: 'auto', seed: 1, seconds: 60, maxIterations: 3000 });
+    const start = running(pb, decodeDecision(pb, solved.dep, solved.cand, solved.cnt));
+    const seeded = new PlacementSolver(encodePlacement(pb, { running: start, prices, seeds: [start] }));
+    const r = seeded.solve({ method, seed: 2, seconds: 60, maxIterations: 200 });
+    expect(r.infeasibility).toBeLessThanOrEqual(solved.infeasibility);
+    expect(r.cost).toBeLessThanOrEqual(solved.cost * (1 + 1e-12));
   });
 });

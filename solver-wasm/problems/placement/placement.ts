@@ -352,18 +352,21 @@ export class PlacementProblem extends Problem {
     }
     for (let r = 0; r < d.R; r++) {
       if (d.resKind[r] == FAAS) continue;
-      const n = this.use[r] > 0 ? this.cnt[r] : 0;
+      const n = this.running(r);
+      const t = d.curLayerType[d.resLayer[r]];
+      // a layer changed type: its running type is gone and this one runs there
+      if (n > 0 && t >= 0 && this.running(t) == 0) price += d.priceLayerType;
       const was = d.curCnt[r];
       if (n == was) continue;
       changes++;
       price += <f64>abs(n - was) * d.priceInstance;
-      const t = d.curLayerType[d.resLayer[r]];
-      // a layer changed type when a resource other than its running one is in use there
-      if (n > 0 && t >= 0 && t != r && this.use[t] == 0) price += d.priceLayerType;
     }
     this.changes = changes;
     this.migrationCost = price;
   }
+
+  /** Instances edge/VM resource r runs (0 when no active partition uses it). */
+  @inline private running(r: i32): i32 { return this.use[r] > 0 ? this.cnt[r] : 0; }
 
   /** How many seed decisions the host gave. */
   seedCount(): i32 {
