@@ -1,6 +1,7 @@
 import { benchEngines } from './engines.js';
 import { benchExecTime } from './exec-time.js';
 import { benchFuzz } from './fuzz.js';
+import { benchMaxLoad } from './max-load.js';
 import { benchGpu } from './gpu.js';
 import { benchPlacement } from './placement.js';
 import { benchPlacementCli } from './placement-cli.js';
@@ -20,6 +21,7 @@ const BENCHES: Record<string, (args: string[]) => Promise<void>> = {
   fuzz: benchFuzz,
   service: benchService,
   runtime: benchRuntime,
+  'max-load': benchMaxLoad,
 };
 
 const [name, ...args] = process.argv.slice(2);

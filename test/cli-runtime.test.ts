@@ -1,27 +1,14 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { parseSpace4aiSolution } from '../adapters/space4ai/solution.js';
 import { parseSpace4aiSystem } from '../adapters/space4ai/system.js';
 import { policyBreaches } from '../bench/policy-rules.js';
+import { copt } from './helpers/copt-process.js';
 import { referenceDirs } from './helpers/instances.js';
 
-const run = promisify(execFile);
-const COPT = join(import.meta.dirname, '..', 'bin', 'copt.js');
 const tmp = mkdtempSync(join(tmpdir(), 'copt-runtime-'));
-
-async function copt(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run('node', [COPT, ...args]);
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 const dir = referenceDirs().find((d) => d.endsWith(join('Strict', '10Components', 'Ins3')))!;
 const sys = join(dir, 'system_description.json');

@@ -1,29 +1,16 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSpace4aiSolution } from '../adapters/space4ai/solution.js';
 import { parseSpace4aiSystem } from '../adapters/space4ai/system.js';
 import { startServer, type OptimizerServer } from '../server/grpc/server.js';
 import { evaluateDecision, solvePlacement } from '../server/placement/service.js';
 import { inThreadRunner } from '../server/pool.js';
+import { copt } from './helpers/copt-process.js';
 import { instanceFiles } from './helpers/instances.js';
 
-const run = promisify(execFile);
-const COPT = join(import.meta.dirname, '..', 'bin', 'copt.js');
 const tmp = mkdtempSync(join(tmpdir(), 'copt-cli-'));
-
-async function copt(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run('node', [COPT, ...args]);
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 const files = instanceFiles();
 

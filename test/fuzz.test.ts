@@ -9,6 +9,7 @@ import { cliCases, cliReaders, judgeCli, runInProcess, runProcess, writeCase } f
 import { grpcCases, grpcSeeds, judgeGrpc, sendCases } from '../bench/fuzz/grpc-fuzz.js';
 import { settledRssMb, startServerProcess } from '../bench/fuzz/server-process.js';
 import { optimizerClient } from '../server/grpc/client.js';
+import { optimizerService } from '../server/grpc/contract.js';
 
 // The CI-sized run of the fuzzers (`npm run bench -- fuzz` runs 10,000 of each): a fixed seed, so
 // that a failure here is reproducible with the seed and case it prints.
@@ -28,6 +29,10 @@ describe('fuzzed gRPC calls over a socket', () => {
   afterAll(() => {
     client?.close();
     server?.process.kill('SIGTERM');
+  });
+
+  it('starts from a valid request of every RPC of the contract', () => {
+    expect(new Set(grpcSeeds().map((s) => s.method))).toEqual(new Set(Object.keys(optimizerService().service)));
   });
 
   it(`${GRPC_CALLS} calls: each answered, or refused naming its field, in time; the server healthy and its memory kept`, async () => {

@@ -113,10 +113,11 @@ describe('wasm placement search', () => {
 
   it('tabu search leaves a basin that kicks of the best cannot (descended constructions between stalls)', () => {
     // Strict/10Components/Ins5: 19.471955 proven optimal by enumeration (81 s); with kicks alone, seed 2 stayed at 25.8634;
-    // restarting from one construction instead of the best of a batch, seeds 3 and 5 did
+    // restarting from one construction instead of the best of a batch, seeds 3 and 5 did (at 5000 steps; with the
+    // closing and shrinking moves, whose larger neighbourhood changes the walks, seed 2 needs more than 5000)
     const pb = loadProblem(join(DATA, 'reference-solutions', 'Strict', '10Components', 'Ins5', 'system_description.json'), 'space4ai-d', 1.8);
     for (const seed of [1, 2, 3, 5]) {
-      const r = new PlacementSolver(encodePlacement(pb)).solve({ method: 'ts', seed, seconds: 60, maxIterations: 5000 });
+      const r = new PlacementSolver(encodePlacement(pb)).solve({ method: 'ts', seed, seconds: 60, maxIterations: 10000 });
       expect(r.infeasibility).toBe(0);
       expect(r.cost).toBeCloseTo(19.471955, 5);
     }

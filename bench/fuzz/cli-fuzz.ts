@@ -36,6 +36,14 @@ export function cliReaders(): CliReader[] {
       name: 'SPACE4AI solution', files: { 'system.json': system, 'solution.json': read(...ref, 'best_sol_1.8.json') }, fuzzed: ['solution.json'],
       argv: (p) => ['evaluate', 'placement', p['system.json'], p['solution.json'], '--compat', 'space4ai-d'],
     },
+    {
+      name: 'running decision', files: { 'system.json': system, 'current.json': read(...ref, 'best_sol_1.8.json') }, fuzzed: ['current.json'],
+      argv: (p) => ['reoptimize', 'placement', p['system.json'], p['current.json'], '--lambda', '2.16', '--policy', 'space4ai-r', '--seconds', '0.05', '--compat', 'space4ai-r'],
+    },
+    {
+      name: 'solution for max-load', files: { 'system.json': system, 'solution.json': read(...ref, 'best_sol_1.8.json') }, fuzzed: ['system.json', 'solution.json'],
+      argv: (p) => ['max-load', 'placement', p['system.json'], p['solution.json'], '--at-max-counts', '--compat', 'space4ai-r'],
+    },
     { name: 'GPU JSON', files: { 'gpu.json': JSON.stringify(gpu) }, fuzzed: ['gpu.json'], argv: (p) => ['schedule', 'gpu', p['gpu.json'], '--method', 'pr', '--iterations', '20', '--constructions', '5', '--seconds', '0.05'] },
     { name: 'GPU CSV folder', files: folder, fuzzed: Object.keys(folder), argv: (p) => ['schedule', 'gpu', p['csv/'], '--method', 'greedy'] },
     {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import fc from 'fast-check';
+import { parseSpace4aiSolution } from '../../adapters/space4ai/solution.js';
 import { parseSpace4aiSystem } from '../../adapters/space4ai/system.js';
 import { optimizerService } from '../../server/grpc/contract.js';
 import { projectRoot } from '../../server/paths.js';
@@ -36,6 +37,17 @@ export function grpcSeeds(): GrpcSeed[] {
     { method: 'SolvePlacement', request: { system, method: 'TS', compat: 'COMPAT_SPACE4AI_D', budget, engine: { eliteSize: 4, tabuTenure: 7 } }, jsonFields: [] },
     { method: 'SolvePlacementStream', request: { space4aiJson: systemJson, method: 'SA', budget }, jsonFields: ['space4aiJson'] },
     { method: 'EvaluatePlacement', request: { space4aiJson: systemJson, lambda: 1.8, compat: 'COMPAT_SPACE4AI_D', space4aiSolutionJson: solutionJson }, jsonFields: ['space4aiJson', 'space4aiSolutionJson'] },
+    {
+      method: 'ReoptimizePlacement',
+      request: { space4aiJson: systemJson, currentSpace4aiJson: solutionJson, lambda: 2.16, compat: 'COMPAT_SPACE4AI_R', policy: 'SPACE4AI_R', budget },
+      jsonFields: ['space4aiJson', 'currentSpace4aiJson'],
+    },
+    {
+      method: 'ReoptimizePlacementStream',
+      request: { system, current: parseSpace4aiSolution(solutionJson), lambda: 0.9, prices: { deployment: 1, instance: 0.1 }, maxChanges: 3, pinned: ['c1'], budget },
+      jsonFields: [],
+    },
+    { method: 'MaxSustainableLoad', request: { space4aiJson: systemJson, space4aiSolutionJson: solutionJson, lambda: 1.8, atMaxCounts: true }, jsonFields: ['space4aiJson', 'space4aiSolutionJson'] },
     { method: 'ScheduleGpuJobs', request: { instanceJson: gpuJson, time: 2000, jobs: arrived, method: 'GPU_METHOD_PR', budget: { seconds: 0.05, iterations: 30 } }, jsonFields: ['instanceJson'] },
     { method: 'ScheduleGpuJobs', request: { instance: gpu, time: 0, jobs: arrived.slice(0, 1), nodes: [], method: 'GPU_METHOD_GREEDY' }, jsonFields: [] },
     { method: 'SimulateGpuSchedule', request: { instanceJson: gpuJson, method: 'GPU_METHOD_GREEDY', includeLog: true }, jsonFields: ['instanceJson'] },

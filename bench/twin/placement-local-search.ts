@@ -19,6 +19,8 @@ const MOVE_RESOURCE = 0;
 const MOVE_DEPLOYMENT = 1;
 const MOVE_MERGE = 2;
 const MOVE_COUNT = 3;
+const MOVE_RESOURCE_SHRINK = 5;
+const MOVE_CLOSE = 6;
 
 const UNDO_DEPLOYMENT = 0;
 const UNDO_CANDIDATE = 1;
@@ -107,7 +109,7 @@ export class TwinPlacement {
     this.dirtyRes = new Uint8Array(d.R); this.dirtyComp = new Uint8Array(d.C); this.recomputed = new Uint8Array(d.C);
     const undoCap = d.P + d.C + 2 * d.R + 8;
     this.undoKind = new Int32Array(undoCap); this.undoIndex = new Int32Array(undoCap); this.undoOld = new Int32Array(undoCap);
-    this.moves = new Int32Array(3 * (d.candRes.length + d.D + d.R * d.R + 2 * d.R + 1));
+    this.moves = new Int32Array(3 * (2 * d.candRes.length + d.D + d.R * d.R + 3 * d.R + 1));
   }
 
   /** Sets the decision (global deployment and candidate indices, as the wasm holds them) and evaluates it. */
@@ -366,6 +368,7 @@ export class TwinPlacement {
             if (this.layerUse[l] - freed - this.use[r] > 0) continue;
           }
           n = this.addMove(n, MOVE_RESOURCE, p, k);
+          if (d.resKind[from] !== FAAS && this.use[from] > 1 && this.cnt[from] > 1) n = this.addMove(n, MOVE_RESOURCE_SHRINK, p, k);
         }
       }
       for (let x = d.compDepStart[c]; x < d.compDepStart[c + 1]; x++) if (x !== dp) n = this.addMove(n, MOVE_DEPLOYMENT, c, x);
@@ -380,6 +383,7 @@ export class TwinPlacement {
         if (this.layerUse[lb] - (la === lb ? this.use[a] : 0) - this.use[b] > 0) continue;
         n = this.addMove(n, MOVE_MERGE, a, b);
       }
+      if (this.use[a] > 1) n = this.addMove(n, MOVE_CLOSE, a, 0);
       if (this.cnt[a] < d.resNumber[a]) n = this.addMove(n, MOVE_COUNT, a, 1);
       if (this.cnt[a] > 1) n = this.addMove(n, MOVE_COUNT, a, -1);
     }
@@ -419,7 +423,7 @@ export class TwinPlacement {
     this.dirtyRes.fill(0);
     this.dirtyComp.fill(0);
     this.undoLen = 0;
-    if (kind === MOVE_RESOURCE) {
+    if (kind === MOVE_RESOURCE || kind === MOVE_RESOURCE_SHRINK) {
       const from = this.res(a);
       this.setCandidate(a, b);
       this.dirtyRes[from] = 1;
@@ -427,6 +431,9 @@ export class TwinPlacement {
       this.dirtyComp[d.partComp[a]] = 1;
       this.refreshLoads();
       this.fitCounts();
+      if (kind === MOVE_RESOURCE_SHRINK) this.setCount(from, Math.max(this.minCount(from), this.cnt[from] - 1));
+    } else if (kind === MOVE_CLOSE) {
+      this.closeResource(a);
     } else if (kind === MOVE_DEPLOYMENT) {
       const old = this.dep[a];
       for (let p = d.depPartStart[old]; p < d.depPartStart[old + 1]; p++) this.dirtyRes[this.res(p)] = 1;
@@ -458,6 +465,42 @@ export class TwinPlacement {
       this.dirtyRes[a] = 1;
     }
     this.refreshRest();
+  }
+
+  /** Every active partition off resource a, each to its cheapest other candidate (the wasm's closeResource). */
+  private closeResource(a: number): void {
+    const d = this.d;
+    this.tallyUse(-1);
+    this.layerUse[d.resLayer[a]] -= this.use[a];
+    this.use[a] = 0;
+    this.dirtyRes[a] = 1;
+    for (let c = 0; c < d.C; c++) {
+      const dp = this.dep[c];
+      for (let p = d.depPartStart[dp]; p < d.depPartStart[dp + 1]; p++) {
+        if (this.res(p) !== a) continue;
+        let chosen = -1;
+        let bestCost = Infinity;
+        let bestTime = Infinity;
+        for (let k = d.partCandStart[p]; k < d.partCandStart[p + 1]; k++) {
+          const r = d.candRes[k];
+          if (r === a) continue;
+          const kind = d.resKind[r];
+          if (kind !== FAAS && this.layerUse[d.resLayer[r]] > this.use[r]) continue;
+          const added = kind === FAAS ? d.resCost[r] * d.candWarm[k] * d.partRate[p] * d.time : (this.use[r] > 0 ? 0 : d.resCost[r] * d.time);
+          const t = d.candTime[k];
+          if (added < bestCost || (added === bestCost && t < bestTime)) { bestCost = added; bestTime = t; chosen = k; }
+        }
+        if (chosen < 0) { this.use[a]++; this.layerUse[d.resLayer[a]]++; continue; }
+        this.setCandidate(p, chosen);
+        const r = d.candRes[chosen];
+        this.use[r]++;
+        if (d.resKind[r] !== FAAS) this.layerUse[d.resLayer[r]]++;
+        this.dirtyRes[r] = 1;
+        this.dirtyComp[c] = 1;
+      }
+    }
+    this.refreshLoads();
+    this.fitCounts();
   }
 
   private tallyUse(skip: number): void {

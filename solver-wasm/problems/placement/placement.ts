@@ -11,6 +11,8 @@ const MOVE_DEPLOYMENT: i32 = 1; // component a -> deployment b (resources comple
 const MOVE_MERGE: i32 = 2; // every partition on edge/VM resource a -> edge/VM resource b (a closes; in a's layer: a type change)
 const MOVE_COUNT: i32 = 3; // resource a: instances + b
 const MOVE_ADOPT: i32 = 4; // component a takes the deployment and candidates it has in slot b
+const MOVE_RESOURCE_SHRINK: i32 = 5; // partition a -> candidate b, and the resource it leaves one instance fewer
+const MOVE_CLOSE: i32 = 6; // every partition on edge/VM resource a -> its cheapest other candidate (a closes)
 
 const UNDO_DEPLOYMENT: i32 = 0;
 const UNDO_CANDIDATE: i32 = 1;
@@ -101,7 +103,7 @@ export class PlacementProblem extends Problem {
     this.undoKind = new StaticArray<i32>(undoCap);
     this.undoIndex = new StaticArray<i32>(undoCap);
     this.undoOld = new StaticArray<i32>(undoCap);
-    this.moves = new StaticArray<i32>(3 * (d.candRes.length + d.D + d.R * d.R + 2 * d.R + 1));
+    this.moves = new StaticArray<i32>(3 * (2 * d.candRes.length + d.D + d.R * d.R + 3 * d.R + 1));
     this.slots = slots;
     this.slotData = new StaticArray<i32>(slots * (d.C + d.P + d.R));
     this.slotScore = new StaticArray<f64>(2 * slots);
@@ -485,6 +487,8 @@ export class PlacementProblem extends Problem {
             if (this.layerUse[l] - freed - this.use[r] > 0) continue;
           }
           n = this.addMove(n, MOVE_RESOURCE, p, k);
+          // leaving a shared cluster may free an instance: alone neither step pays, together they can
+          if (d.resKind[from] != FAAS && this.use[from] > 1 && this.cnt[from] > 1) n = this.addMove(n, MOVE_RESOURCE_SHRINK, p, k);
         }
       }
       for (let x = d.compDepStart[c]; x < d.compDepStart[c + 1]; x++) {
@@ -501,6 +505,8 @@ export class PlacementProblem extends Problem {
         if (this.layerUse[lb] - (la == lb ? this.use[a] : 0) - this.use[b] > 0) continue;
         n = this.addMove(n, MOVE_MERGE, a, b);
       }
+      // closing pays only once the last partition leaves; one by one, each step is flat or uphill
+      if (this.use[a] > 1) n = this.addMove(n, MOVE_CLOSE, a, 0);
       if (this.cnt[a] < d.resNumber[a]) n = this.addMove(n, MOVE_COUNT, a, 1);
       if (this.cnt[a] > 1) n = this.addMove(n, MOVE_COUNT, a, -1);
     }
@@ -542,9 +548,9 @@ export class PlacementProblem extends Problem {
     const d = this.d;
     const kind = this.moves[3 * m];
     const a = this.moves[3 * m + 1];
-    if (kind == MOVE_RESOURCE) return a;
+    if (kind == MOVE_RESOURCE || kind == MOVE_RESOURCE_SHRINK) return a;
     if (kind == MOVE_DEPLOYMENT || kind == MOVE_ADOPT) return d.P + a;
-    if (kind == MOVE_MERGE) return d.P + d.C + a;
+    if (kind == MOVE_MERGE || kind == MOVE_CLOSE) return d.P + d.C + a;
     return d.P + d.C + d.R + a;
   }
 
@@ -579,7 +585,7 @@ export class PlacementProblem extends Problem {
     for (let r = 0; r < d.R; r++) this.dirtyRes[r] = false;
     for (let c = 0; c < d.C; c++) this.dirtyComp[c] = false;
     this.undoLen = 0;
-    if (kind == MOVE_RESOURCE) {
+    if (kind == MOVE_RESOURCE || kind == MOVE_RESOURCE_SHRINK) {
       const from = this.res(a);
       const to = d.candRes[b];
       this.setCandidate(a, b);
@@ -588,10 +594,13 @@ export class PlacementProblem extends Problem {
       this.dirtyComp[d.partComp[a]] = true;
       this.refreshLoads();
       this.fitCounts();
+      if (kind == MOVE_RESOURCE_SHRINK) this.setCount(from, max(this.minCount(from), this.cnt[from] - 1));
     } else if (kind == MOVE_DEPLOYMENT) {
       this.moveDeployment(a, b);
     } else if (kind == MOVE_ADOPT) {
       this.adoptDeployment(a, b);
+    } else if (kind == MOVE_CLOSE) {
+      this.closeResource(a);
     } else if (kind == MOVE_MERGE) {
       for (let c = 0; c < d.C; c++) {
         const dp = this.dep[c];
@@ -625,6 +634,45 @@ export class PlacementProblem extends Problem {
     for (let i = d.predStart[c]; i < d.predStart[c + 1]; i++) if (this.offEdge[d.predComp[i]]) fromCloud = true;
     this.completeDeployment(c, fromCloud, null);
     for (let p = d.depPartStart[x]; p < d.depPartStart[x + 1]; p++) this.dirtyRes[this.res(p)] = true;
+    this.refreshLoads();
+    this.fitCounts();
+  }
+
+  /**
+   * Moves every active partition off resource a, each to the candidate cheapest to add (already
+   * paid for first, then the fastest) that keeps one resource type per layer.
+   */
+  private closeResource(a: i32): void {
+    const d = this.d;
+    this.tallyUse(-1);
+    this.layerUse[d.resLayer[a]] -= this.use[a];
+    this.use[a] = 0;
+    this.dirtyRes[a] = true;
+    for (let c = 0; c < d.C; c++) {
+      const dp = this.dep[c];
+      for (let p = d.depPartStart[dp]; p < d.depPartStart[dp + 1]; p++) {
+        if (this.res(p) != a) continue;
+        let chosen = -1;
+        let bestCost: f64 = Infinity;
+        let bestTime: f64 = Infinity;
+        for (let k = d.partCandStart[p]; k < d.partCandStart[p + 1]; k++) {
+          const r = d.candRes[k];
+          if (r == a) continue;
+          const kind = d.resKind[r];
+          if (kind != FAAS && this.layerUse[d.resLayer[r]] > this.use[r]) continue;
+          const added = kind == FAAS ? d.resCost[r] * d.candWarm[k] * d.partRate[p] * d.time : (this.use[r] > 0 ? 0 : d.resCost[r] * d.time);
+          const t = d.candTime[k];
+          if (added < bestCost || (added == bestCost && t < bestTime)) { bestCost = added; bestTime = t; chosen = k; }
+        }
+        if (chosen < 0) { this.use[a]++; this.layerUse[d.resLayer[a]]++; continue; }
+        this.setCandidate(p, chosen);
+        const r = d.candRes[chosen];
+        this.use[r]++;
+        if (d.resKind[r] != FAAS) this.layerUse[d.resLayer[r]]++;
+        this.dirtyRes[r] = true;
+        this.dirtyComp[c] = true;
+      }
+    }
     this.refreshLoads();
     this.fitCounts();
   }
