@@ -310,18 +310,7 @@ export class TwinPlacement {
     const dp = this.dep[c];
     let off = fromCloud;
     for (let p = d.depPartStart[dp]; p < d.depPartStart[dp + 1]; p++) {
-      let chosen = -1;
-      let bestCost = Infinity;
-      let bestTime = Infinity;
-      for (let k = d.partCandStart[p]; k < d.partCandStart[p + 1]; k++) {
-        const r = d.candRes[k];
-        const kind = d.resKind[r];
-        if (off && kind === EDGE) continue;
-        if (kind !== FAAS && this.layerUse[d.resLayer[r]] > this.use[r]) continue;
-        const added = kind === FAAS ? d.resCost[r] * d.candWarm[k] * d.partRate[p] * d.time : (this.use[r] > 0 ? 0 : d.resCost[r] * d.time);
-        const t = d.candTime[k];
-        if (added < bestCost || (added === bestCost && t < bestTime)) { bestCost = added; bestTime = t; chosen = k; }
-      }
+      let chosen = this.cheapestCandidate(p, off, -1);
       if (chosen < 0) chosen = d.partCandStart[p];
       this.setCandidate(p, chosen);
       const r = d.candRes[chosen];
@@ -329,6 +318,24 @@ export class TwinPlacement {
       if (d.resKind[r] !== FAAS) this.layerUse[d.resLayer[r]]++;
       if (d.resKind[r] !== EDGE) off = true;
     }
+  }
+
+  /** The wasm's cheapestCandidate: cheapest to add, then fastest, off `avoid`, keeping the layer and edge rules. */
+  private cheapestCandidate(p: number, offEdge: boolean, avoid: number): number {
+    const d = this.d;
+    let chosen = -1;
+    let bestCost = Infinity;
+    let bestTime = Infinity;
+    for (let k = d.partCandStart[p]; k < d.partCandStart[p + 1]; k++) {
+      const r = d.candRes[k];
+      const kind = d.resKind[r];
+      if (r === avoid || (offEdge && kind === EDGE)) continue;
+      if (kind !== FAAS && this.layerUse[d.resLayer[r]] > this.use[r]) continue;
+      const added = kind === FAAS ? d.resCost[r] * d.candWarm[k] * d.partRate[p] * d.time : (this.use[r] > 0 ? 0 : d.resCost[r] * d.time);
+      const t = d.candTime[k];
+      if (added < bestCost || (added === bestCost && t < bestTime)) { bestCost = added; bestTime = t; chosen = k; }
+    }
+    return chosen;
   }
 
   private setCandidate(p: number, k: number): void {
@@ -478,18 +485,7 @@ export class TwinPlacement {
       const dp = this.dep[c];
       for (let p = d.depPartStart[dp]; p < d.depPartStart[dp + 1]; p++) {
         if (this.res(p) !== a) continue;
-        let chosen = -1;
-        let bestCost = Infinity;
-        let bestTime = Infinity;
-        for (let k = d.partCandStart[p]; k < d.partCandStart[p + 1]; k++) {
-          const r = d.candRes[k];
-          if (r === a) continue;
-          const kind = d.resKind[r];
-          if (kind !== FAAS && this.layerUse[d.resLayer[r]] > this.use[r]) continue;
-          const added = kind === FAAS ? d.resCost[r] * d.candWarm[k] * d.partRate[p] * d.time : (this.use[r] > 0 ? 0 : d.resCost[r] * d.time);
-          const t = d.candTime[k];
-          if (added < bestCost || (added === bestCost && t < bestTime)) { bestCost = added; bestTime = t; chosen = k; }
-        }
+        const chosen = this.cheapestCandidate(p, false, a);
         if (chosen < 0) { this.use[a]++; this.layerUse[d.resLayer[a]]++; continue; }
         this.setCandidate(p, chosen);
         const r = d.candRes[chosen];

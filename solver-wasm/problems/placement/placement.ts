@@ -418,26 +418,7 @@ export class PlacementProblem extends Problem {
     const dp = this.dep[c];
     let off = fromCloud;
     for (let p = d.depPartStart[dp]; p < d.depPartStart[dp + 1]; p++) {
-      let chosen = -1;
-      let seen = 0;
-      let bestCost: f64 = Infinity;
-      let bestTime: f64 = Infinity;
-      for (let k = d.partCandStart[p]; k < d.partCandStart[p + 1]; k++) {
-        const r = d.candRes[k];
-        const kind = d.resKind[r];
-        if (off && kind == EDGE) continue;
-        if (kind != FAAS && this.layerUse[d.resLayer[r]] > this.use[r]) continue;
-        if (rng) {
-          seen++;
-          if (rng.below(seen) == 0) chosen = k;
-          continue;
-        }
-        const added = kind == FAAS
-          ? d.resCost[r] * d.candWarm[k] * d.partRate[p] * d.time
-          : (this.use[r] > 0 ? 0 : d.resCost[r] * d.time);
-        const t = d.candTime[k];
-        if (added < bestCost || (added == bestCost && t < bestTime)) { bestCost = added; bestTime = t; chosen = k; }
-      }
+      let chosen = rng ? this.randomCandidate(p, off, rng!) : this.cheapestCandidate(p, off, -1);
       if (chosen < 0) chosen = d.partCandStart[p] + (rng ? rng.below(d.partCandStart[p + 1] - d.partCandStart[p]) : 0);
       this.setCandidate(p, chosen);
       const r = d.candRes[chosen];
@@ -446,6 +427,46 @@ export class PlacementProblem extends Problem {
       if (d.resKind[r] != EDGE) off = true;
     }
     return off;
+  }
+
+  /** A candidate of partition p drawn uniformly among those that keep the layer and edge rules (-1: none). */
+  private randomCandidate(p: i32, offEdge: bool, rng: Rng): i32 {
+    const d = this.d;
+    let chosen = -1;
+    let seen = 0;
+    for (let k = d.partCandStart[p]; k < d.partCandStart[p + 1]; k++) {
+      if (!this.allowed(k, offEdge)) continue;
+      seen++;
+      if (rng.below(seen) == 0) chosen = k;
+    }
+    return chosen;
+  }
+
+  /** The candidate of partition p cheapest to add (already paid for first), then fastest, off resource `avoid` (-1: none found). */
+  private cheapestCandidate(p: i32, offEdge: bool, avoid: i32): i32 {
+    const d = this.d;
+    let chosen = -1;
+    let bestCost: f64 = Infinity;
+    let bestTime: f64 = Infinity;
+    for (let k = d.partCandStart[p]; k < d.partCandStart[p + 1]; k++) {
+      const r = d.candRes[k];
+      if (r == avoid || !this.allowed(k, offEdge)) continue;
+      const added = d.resKind[r] == FAAS
+        ? d.resCost[r] * d.candWarm[k] * d.partRate[p] * d.time
+        : (this.use[r] > 0 ? 0 : d.resCost[r] * d.time);
+      const t = d.candTime[k];
+      if (added < bestCost || (added == bestCost && t < bestTime)) { bestCost = added; bestTime = t; chosen = k; }
+    }
+    return chosen;
+  }
+
+  /** Whether candidate k keeps one resource type per layer (by the running tallies) and, off the edge, stays off it. */
+  @inline private allowed(k: i32, offEdge: bool): bool {
+    const d = this.d;
+    const r = d.candRes[k];
+    const kind = d.resKind[r];
+    if (offEdge && kind == EDGE) return false;
+    return kind == FAAS || this.layerUse[d.resLayer[r]] <= this.use[r];
   }
 
   private setCandidate(p: i32, k: i32): void {
@@ -639,8 +660,8 @@ export class PlacementProblem extends Problem {
   }
 
   /**
-   * Moves every active partition off resource a, each to the candidate cheapest to add (already
-   * paid for first, then the fastest) that keeps one resource type per layer.
+   * Moves every active partition off resource a, each to its cheapest other candidate that keeps
+   * one resource type per layer.
    */
   private closeResource(a: i32): void {
     const d = this.d;
@@ -652,18 +673,7 @@ export class PlacementProblem extends Problem {
       const dp = this.dep[c];
       for (let p = d.depPartStart[dp]; p < d.depPartStart[dp + 1]; p++) {
         if (this.res(p) != a) continue;
-        let chosen = -1;
-        let bestCost: f64 = Infinity;
-        let bestTime: f64 = Infinity;
-        for (let k = d.partCandStart[p]; k < d.partCandStart[p + 1]; k++) {
-          const r = d.candRes[k];
-          if (r == a) continue;
-          const kind = d.resKind[r];
-          if (kind != FAAS && this.layerUse[d.resLayer[r]] > this.use[r]) continue;
-          const added = kind == FAAS ? d.resCost[r] * d.candWarm[k] * d.partRate[p] * d.time : (this.use[r] > 0 ? 0 : d.resCost[r] * d.time);
-          const t = d.candTime[k];
-          if (added < bestCost || (added == bestCost && t < bestTime)) { bestCost = added; bestTime = t; chosen = k; }
-        }
+        const chosen = this.cheapestCandidate(p, false, a);
         if (chosen < 0) { this.use[a]++; this.layerUse[d.resLayer[a]]++; continue; }
         this.setCandidate(p, chosen);
         const r = d.candRes[chosen];
