@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PrometheusClient } from '../adapters/prometheus/client.js';
+import { arrivalRate, DEFAULT_QUERIES, fillQuery, loadHistory } from '../adapters/prometheus/queries.js';
 import { freePort, startExporter, startPrometheus } from './helpers/prometheus.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -79,6 +80,20 @@ describe('the Prometheus adapter against a real Prometheus server', () => {
     expect(range.ok ? '' : range.reason).toMatch(/^no series matches/);
   });
 
+  it('fills query templates and sums the arrival rate over the sources; a history shorter than asked is no data', async () => {
+    const templates = { ...DEFAULT_QUERIES, arrivalRate: 'sum(rate(copt_test_requests_total{component="{component}"}[{window}]))' };
+    const lambda = await arrivalRate(client, templates, 'shop', ['a', 'b'], '5s');
+    expect(lambda.ok, JSON.stringify(lambda)).toBe(true);
+    if (lambda.ok) expect(lambda.value).toBeGreaterThan(15);
+    if (lambda.ok) expect(lambda.value).toBeLessThan(30);
+    const missing = await arrivalRate(client, templates, 'shop', ['a', 'zz'], '5s');
+    expect(missing.ok ? '' : missing.reason).toMatch(/^arrival rate of shop\/zz: no series matches/);
+    const now = Math.floor(Date.now() / 1000);
+    const short = await loadHistory(client, 'sum(rate(copt_test_requests_total[10s])) * 60', now, 5);
+    expect(short.ok ? '' : short.reason).toMatch(/minutes have no sample|the first minute/);
+    expect(() => fillQuery(DEFAULT_QUERIES.componentResponseTime, { app: 'shop', component: 'a', window: '1m' })).toThrow(/no value for \{quantile\}/);
+  });
+
   it('answers no data once the target stops being scraped (stale), never its last value', async () => {
     const last = await client.scalar('copt_test_requests_total{component="a"}');
     expect(last.ok).toBe(true);
@@ -101,6 +116,13 @@ describe('the Prometheus adapter against servers that fail', () => {
   beforeAll(async () => {
     server = createServer((req, res) => {
       if (req.url!.includes('hang')) return; // never answers
+      if (req.url!.includes('gappy')) {
+        // minutes 0, 1 and 3 of 0..4 have samples: two gaps
+        const start = Number(new URL(req.url!, 'http://x').searchParams.get('start'));
+        const values = [0, 1, 3].map((k) => [start + 60 * k, String(10 * (k + 1))]);
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'success', data: { resultType: 'matrix', result: [{ metric: {}, values }] } }));
+        return;
+      }
       if (req.url!.includes('busy')) { res.writeHead(503).end('overloaded'); return; }
       if (req.url!.includes('heavy')) { res.writeHead(422, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'error', errorType: 'execution', error: 'query processing would load too many samples' })); return; }
       res.writeHead(200).end('<html>not prometheus</html>');
@@ -124,5 +146,14 @@ describe('the Prometheus adapter against servers that fail', () => {
     expect(await reason(client, 'up')).toMatch(/did not answer a Prometheus API envelope$/);
     const closed = `http://127.0.0.1:${await freePort()}`;
     expect(await reason(new PrometheusClient({ url: closed }), 'up')).toBe(`${closed} is unreachable (ECONNREFUSED)`);
+  });
+
+  it('fills a load history\'s missing minutes from the minute before, up to a limit, and never with zero', async () => {
+    const client = new PrometheusClient({ url, stalenessS: 600 });
+    const end = 1_800_000_000;
+    const ok = await loadHistory(client, 'gappy', end, 5, 2);
+    expect(ok).toEqual({ ok: true, startS: end - 240, loads: [10, 20, 20, 40, 40], filled: 2 });
+    const strict = await loadHistory(client, 'gappy', end, 5, 1);
+    expect(strict.ok ? '' : strict.reason).toBe('gappy: 2 of 5 minutes have no sample (at most 1 allowed)');
   });
 });

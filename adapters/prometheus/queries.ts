@@ -1,0 +1,63 @@
+import type { PrometheusClient, Reading } from './client.js';
+
+/**
+ * PromQL templates with `{name}` placeholders, filled per application, component or service. The
+ * defaults assume a counter `copt_requests_total` and a histogram `copt_request_seconds` labelled by
+ * app, component and service; a configuration replaces any of them.
+ */
+export interface QueryTemplates {
+  /** requests per second entering a component */
+  arrivalRate: string;
+  /** a response-time percentile of a component, in seconds */
+  componentResponseTime: string;
+  /** requests per minute of a replica service (its load history) */
+  serviceLoad: string;
+}
+
+export const DEFAULT_QUERIES: QueryTemplates = {
+  arrivalRate: 'sum(rate(copt_requests_total{app="{app}",component="{component}"}[{window}]))',
+  componentResponseTime: 'histogram_quantile({quantile}, sum by (le) (rate(copt_request_seconds_bucket{app="{app}",component="{component}"}[{window}])))',
+  serviceLoad: 'sum(rate(copt_requests_total{service="{service}"}[1m])) * 60',
+};
+
+/** A template with its placeholders filled; a placeholder without a value is an error naming it. */
+export function fillQuery(template: string, values: Record<string, string | number>): string {
+  return template.replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (all, name: string) => {
+    // PromQL's own braces hold matchers (`{app="x"}`), never a bare name: only those are placeholders
+    if (!Object.hasOwn(values, name)) throw new Error(`query ${template}: no value for {${name}} (known: ${Object.keys(values).join(', ')})`);
+    return String(values[name]);
+  });
+}
+
+/** A per-minute load history: the loads, or no data with the reason (too many minutes missing). */
+export type LoadHistory = { ok: true; startS: number; loads: number[]; filled: number } | { ok: false; reason: string };
+
+/**
+ * The last `minutes` minutes of a service's load, one value a minute, ending at `endS`. A minute
+ * without a sample takes the one before it (counted in `filled`); more than `maxMissing` of them
+ * (default a tenth), or a missing first minute, is no data: a gap is never read as zero load.
+ */
+export async function loadHistory(client: PrometheusClient, query: string, endS: number, minutes: number, maxMissing = Math.floor(minutes / 10)): Promise<LoadHistory> {
+  const startS = endS - (minutes - 1) * 60;
+  const s = await client.series(query, startS, endS, 60);
+  if (!s.ok) return s;
+  const missing = s.values.filter((v) => v === null).length;
+  if (missing > maxMissing) return { ok: false, reason: `${query}: ${missing} of ${minutes} minutes have no sample (at most ${maxMissing} allowed)` };
+  if (s.values[0] === null) return { ok: false, reason: `${query}: the first minute (${new Date(startS * 1000).toISOString()}) has no sample` };
+  const loads: number[] = [];
+  for (const v of s.values) loads.push(v ?? loads[loads.length - 1]);
+  return { ok: true, startS, loads, filled: missing };
+}
+
+/** The arrival rate entering each of an application's source components, summed: lambda, or no data naming the component that has none. */
+export async function arrivalRate(client: PrometheusClient, templates: QueryTemplates, app: string, sources: string[], window = '1m'): Promise<Reading> {
+  let total = 0;
+  let at = Infinity;
+  for (const component of sources) {
+    const r = await client.scalar(fillQuery(templates.arrivalRate, { app, component, window }));
+    if (!r.ok) return { ok: false, reason: `arrival rate of ${app}/${component}: ${r.reason}` };
+    total += r.value;
+    at = Math.min(at, r.at);
+  }
+  return { ok: true, value: total, at };
+}
