@@ -37,8 +37,8 @@ async function copt(args: string[]): Promise<string> {
   return out;
 }
 
-/** A SPACE4AI solution with the `number` of each named resource replaced. */
-function withCounts(node: unknown, counts: Map<string, number>): unknown {
+/** A SPACE4AI solution with the `number` of each named resource replaced (every entry with a number is a resource). */
+export function withCounts(node: unknown, counts: Map<string, number>): unknown {
   if (typeof node !== 'object' || node === null) return node;
   return Object.fromEntries(Object.entries(node).map(([k, v]) => {
     const entry = v as Record<string, unknown>;

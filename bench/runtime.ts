@@ -9,7 +9,7 @@ import { reoptimizePlacement, ZERO_PRICES, type MigrationPolicy, type Verdict } 
 import { evaluateDecision, solvePlacement } from '../server/placement/service.js';
 import { inThreadRunner } from '../server/pool.js';
 import { policyBreaches } from './policy-rules.js';
-import { referenceInstances } from './reference-instances.js';
+import { geomean, referenceInstances } from './reference-instances.js';
 
 const PROFILE = 'space4ai-r';
 const FACTORS = [0.5, 0.8, 1.2, 1.5];
@@ -179,9 +179,8 @@ function summarize(rows: Row[], runs: PolicyRun[]) {
   return { cases: rows.length, policies: per };
 }
 
-function geomeanRatio(xs: number[]): number {
-  return xs.length === 0 ? NaN : Math.exp(xs.reduce((s, x) => s + Math.log(x), 0) / xs.length);
-}
+/** The geometric mean of ratios; NaN when there are none. */
+const geomeanRatio = (xs: number[]) => (xs.length === 0 ? NaN : geomean(xs));
 
 function report(meta: Record<string, unknown>, summary: ReturnType<typeof summarize>, argv: string[]): string {
   const lines = [

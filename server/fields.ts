@@ -2,6 +2,9 @@ import { InputError } from './input-error.js';
 
 // Field readers for request validation: each returns the value or throws InputError naming the field path.
 
+/** A lowerCamel field name in the `.proto` spelling (`windowLoads` -> `window_loads`). */
+export const snakeCase = (camel: string) => camel.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
 /** A plain JSON object. */
 export type Obj = Record<string, unknown>;
 

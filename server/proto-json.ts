@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import protobuf from 'protobufjs';
 import { LOADER_OPTIONS } from './grpc/contract.js';
-import { renamingPaths } from './fields.js';
+import { renamingPaths, snakeCase } from './fields.js';
 import { InputError } from './input-error.js';
 import { parseJsonText } from './json-text.js';
 import { projectRoot } from './paths.js';
@@ -31,7 +31,6 @@ function contractRoot(): protobuf.Root {
 }
 
 /** The .proto spelling of a camelCase field name. */
-const protoName = (camel: string) => camel.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
 /**
  * Reads a JSON text (or an already parsed value) as the proto3 JSON form of message `type` (e.g.
@@ -59,10 +58,10 @@ function checkMessage(type: protobuf.Type, value: unknown, path: string, spelled
   for (const [key, v] of Object.entries(value as Obj)) {
     // own properties only: a key such as __proto__ or constructor names no field
     const field = Object.hasOwn(type.fields, key) ? type.fields[key] : Object.hasOwn(type.fields, camel(key)) ? type.fields[camel(key)] : undefined;
-    if (!field || (key !== field.name && key !== protoName(field.name))) {
+    if (!field || (key !== field.name && key !== snakeCase(field.name))) {
       throw new InputError(at(key), v, `is not a field of ${type.name} (its fields: ${type.fieldsArray.map((f) => f.name).join(', ')})`);
     }
-    const name = protoName(field.name);
+    const name = snakeCase(field.name);
     if (given.has(field.name)) throw new InputError(at(name), v, `is given twice (as ${given.get(field.name)} and as ${key})`);
     given.set(field.name, key);
     if (key !== name) spelled.set(name, key);
@@ -70,7 +69,7 @@ function checkMessage(type: protobuf.Type, value: unknown, path: string, spelled
     const oneof = field.partOf;
     if (oneof && !oneof.name.startsWith('_')) {
       const other = oneof.fieldsArray.find((f) => f !== field && out[f.name] !== undefined);
-      if (other) throw new InputError(at(name), v, `cannot be given with ${protoName(other.name)}: they are alternatives (${oneof.name})`);
+      if (other) throw new InputError(at(name), v, `cannot be given with ${snakeCase(other.name)}: they are alternatives (${oneof.name})`);
     }
     out[field.name] = field.repeated
       ? list(v, at(name)).map((item, i) => checkValue(field, item, `${at(name)}[${i}]`, spelled))

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseSpace4aiSolution } from '../adapters/space4ai/solution.js';
 import { parseSpace4aiSystem } from '../adapters/space4ai/system.js';
+import { withCounts } from '../bench/max-load.js';
 import { policyBreaches } from '../bench/policy-rules.js';
 import { copt } from './helpers/copt-process.js';
 import { referenceDirs } from './helpers/instances.js';
@@ -21,16 +22,6 @@ async function feasibleAt(solution: string, lambda: number): Promise<boolean> {
   const r = await copt('evaluate', 'placement', sys, solution, '--lambda', String(lambda), '--compat', 'space4ai-r');
   expect(r.code, r.stderr).toBe(0);
   return JSON.parse(r.stdout).feasible;
-}
-
-/** A SPACE4AI solution with the `number` of each named resource replaced (every entry with a number is a resource). */
-function withCounts(node: unknown, counts: Record<string, number>): unknown {
-  if (typeof node !== 'object' || node === null) return node;
-  return Object.fromEntries(Object.entries(node).map(([k, v]) => {
-    const entry = v as Record<string, unknown>;
-    if (typeof entry === 'object' && entry !== null && 'number' in entry && k in counts) return [k, { ...entry, number: counts[k] }];
-    return [k, withCounts(v, counts)];
-  }));
 }
 
 describe('copt reoptimize placement and copt max-load placement', () => {
@@ -64,7 +55,7 @@ describe('copt reoptimize placement and copt max-load placement', () => {
       expect(m.binding.subject).toBeTruthy();
       if (flag.length) expect(m.counts).not.toEqual(current.counts.map((c) => ({ resource: c.resource, count: c.count })));
       const solution = join(tmp, `evaluated${flag.length}.json`);
-      const counts = Object.fromEntries(m.counts.map((c: { resource: string; count: number }) => [c.resource, c.count]));
+      const counts = new Map<string, number>(m.counts.map((c: { resource: string; count: number }) => [c.resource, c.count]));
       writeFileSync(solution, JSON.stringify(withCounts(JSON.parse(readFileSync(cur, 'utf8')), counts)));
       let lo = 1.8;
       let hi = 1.8;

@@ -1,5 +1,6 @@
 import { parseSpace4aiSolution } from '../../adapters/space4ai/solution.js';
 import { parseSpace4aiSystem } from '../../adapters/space4ai/system.js';
+import { snakeCase } from '../fields.js';
 import type { PlacementChange } from '../placement/changes.js';
 import type { MigrationPrices } from '../placement/encode.js';
 import { DEFAULT_TOLERANCE, maxSustainableLoad, type ConstraintSlack } from '../placement/max-load.js';
@@ -82,7 +83,7 @@ async function reoptimize(args: string[]): Promise<number> {
     cost_before: r.costBefore,
     cost_after: r.costAfter,
     migration_cost: r.migrationCost,
-    changes: r.changes.map(snakeCase),
+    changes: r.changes.map(snakeCased),
     elapsed_s: elapsedS,
     search: { method: r.solution.stats.method, iterations: r.solution.stats.iterations, stop_reason: r.solution.stats.stopReason },
     solution: r.solution.space4ai,
@@ -92,8 +93,8 @@ async function reoptimize(args: string[]): Promise<number> {
 }
 
 /** A change with the JSON spelling of the command line's output. */
-function snakeCase(c: PlacementChange): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(c).map(([k, v]) => [k.replace(/[A-Z]/g, (x) => `_${x.toLowerCase()}`), v]));
+function snakeCased(c: PlacementChange): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(c).map(([k, v]) => [snakeCase(k), v]));
 }
 
 /** One change as a line of the account. */

@@ -1,6 +1,6 @@
 import { parseSpace4aiSolution } from '../../adapters/space4ai/solution.js';
 import { parseSpace4aiSystem } from '../../adapters/space4ai/system.js';
-import { own, unlessZero } from '../fields.js';
+import { own, snakeCase, unlessZero } from '../fields.js';
 import { InputError } from '../input-error.js';
 import type { PlacementDecision, PlacementSystem, Profile } from '../placement/model.js';
 import { DEFAULT_SECONDS, type PlacementMethod, type PlacementProgress, type PlacementSolution, type SolvePlacementInput } from '../placement/service.js';
@@ -90,8 +90,7 @@ export function evaluateInputOf(req: Msg): { system: PlacementSystem; profile: P
 export function decisionOf(req: Msg, oneof: string, native: string, json: string): PlacementDecision {
   if (req[oneof] === native) return req[native];
   if (req[oneof] === json) return parseSpace4aiSolution(req[json]);
-  const snake = (k: string) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-  throw new InputError(snake(oneof), undefined, `must give ${snake(native)} or ${snake(json)}`);
+  throw new InputError(snakeCase(oneof), undefined, `must give ${snakeCase(native)} or ${snakeCase(json)}`);
 }
 
 export function solutionMessage(s: PlacementSolution): Msg {

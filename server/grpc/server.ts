@@ -93,12 +93,7 @@ export async function startServer(options: ServerOptions = {}): Promise<Optimize
       early(call, unlessZero(call.request.budget?.seconds) ?? DEFAULT_SECONDS);
       const stop = newStopFlag();
       const input: SolvePlacementInput = solveInputOf(call.request);
-      const solution = await solvePlacement(input, admitted(call, stop), {
-        stop,
-        onProgress: (p: PlacementProgress) => {
-          if (!call.cancelled) call.write({ progress: progressMessage(p) });
-        },
-      });
+      const solution = await solvePlacement(input, admitted(call, stop), { stop, onProgress: progressTo(call) });
       return { solution: solutionMessage(solution) };
     }),
     EvaluatePlacement: unary(async (call) => {
@@ -113,12 +108,7 @@ export async function startServer(options: ServerOptions = {}): Promise<Optimize
     ReoptimizePlacementStream: streaming(async (call) => {
       early(call, unlessZero(call.request.budget?.seconds) ?? DEFAULT_SECONDS);
       const stop = newStopFlag();
-      const result = await reoptimizePlacement(reoptimizeInputOf(call.request), admitted(call, stop), {
-        stop,
-        onProgress: (p: PlacementProgress) => {
-          if (!call.cancelled) call.write({ progress: progressMessage(p) });
-        },
-      });
+      const result = await reoptimizePlacement(reoptimizeInputOf(call.request), admitted(call, stop), { stop, onProgress: progressTo(call) });
       return { result: reoptimizationMessage(result) };
     }),
     // a bisection of some tens of evaluations: answered here, as an evaluation is
@@ -182,6 +172,13 @@ export async function startServer(options: ServerOptions = {}): Promise<Optimize
       await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
       await runner.close();
     },
+  };
+}
+
+/** Writes a placement search's progress events to a stream while its client listens. */
+function progressTo(call: grpc.ServerWritableStream<any, any>): (p: PlacementProgress) => void {
+  return (p) => {
+    if (!call.cancelled) call.write({ progress: progressMessage(p) });
   };
 }
 

@@ -73,10 +73,10 @@ export function listChanges(pb: IndexedProblem, from: IndexDecision, to: IndexDe
   return out.sort((a, b) => ORDER.indexOf(a.kind) - ORDER.indexOf(b.kind));
 }
 
-/** The price of going from one decision to another (the same terms the wasm search adds to its cost). */
-export function migrationCost(pb: IndexedProblem, from: IndexDecision, to: IndexDecision, prices: MigrationPrices): number {
+/** The price of going from one decision to another (the same terms the wasm search adds to its cost), given its changes if listed already. */
+export function migrationCost(pb: IndexedProblem, from: IndexDecision, to: IndexDecision, prices: MigrationPrices, changes = listChanges(pb, from, to)): number {
   let cost = 0;
-  for (const c of listChanges(pb, from, to)) {
+  for (const c of changes) {
     if (c.kind === 'DEPLOYMENT_CHANGED') cost += prices.deployment;
     else if (c.kind === 'PARTITION_MOVED') cost += prices.partition;
     else cost += Math.abs(c.toCount! - c.fromCount!) * prices.instance;

@@ -53,7 +53,7 @@ export interface MaxLoad {
 }
 
 /** The load-dependent constraints of an evaluation with their relative slack. */
-export function loadSlacks(ev: PlacementEvaluation): ConstraintSlack[] {
+function loadSlacks(ev: PlacementEvaluation): ConstraintSlack[] {
   const slack = (kind: LoadConstraintKind, subject: string, value: number, limit: number): ConstraintSlack =>
     ({ kind, subject, value, limit, slack: Number.isFinite(value) ? (limit - value) / limit : -Infinity });
   return [

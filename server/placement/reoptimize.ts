@@ -1,9 +1,9 @@
 import { inSolutionFile } from '../../adapters/space4ai/solution.js';
 import { InputError } from '../input-error.js';
-import { renamingPaths } from '../fields.js';
+import { renamingPaths, snakeCase } from '../fields.js';
 import type { SearchRunner } from '../pool.js';
 import { countsInUse, listChanges, migrationCost, type PlacementChange } from './changes.js';
-import { resolveDecision, type IndexDecision } from './decision.js';
+import { nameDecision, resolveDecision, type IndexDecision } from './decision.js';
 import type { MigrationPrices } from './encode.js';
 import { evaluatePlacement, type PlacementEvaluation } from './evaluate.js';
 import type { PlacementDecision, PlacementSystem } from './model.js';
@@ -47,11 +47,11 @@ export interface Reoptimization {
 }
 
 /** Checks the parts a re-optimization adds to a solve request. */
-export function checkReoptimizeInput(input: ReoptimizeInput): void {
+function checkReoptimizeInput(input: ReoptimizeInput): void {
   checkSolveInput(input);
   if (input.method === 'exact') throw new InputError('method', 'EXACT', 'is not available for re-optimization; use a heuristic method');
   for (const [k, v] of Object.entries(input.prices)) {
-    if (!(Number.isFinite(v) && v >= 0)) throw new InputError(`prices.${k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}`, v, 'must be a finite number >= 0');
+    if (!(Number.isFinite(v) && v >= 0)) throw new InputError(`prices.${snakeCase(k)}`, v, 'must be a finite number >= 0');
   }
   if (input.maxChanges !== undefined && !(Number.isInteger(input.maxChanges) && input.maxChanges >= 0 && input.maxChanges <= 1e6)) {
     throw new InputError('max_changes', input.maxChanges, 'must be an integer in 0..1000000');
@@ -75,12 +75,12 @@ export async function reoptimizePlacement(input: ReoptimizeInput, runner: Search
   const currentEval = evaluatePlacement(full, running);
 
   const allowed = indexProblem(allowedSystem(input.system, full, running, input.policy, new Set(input.pinned)), input.profile, input.lambda);
-  const start = resolveDecision(allowed, nameRunning(full, running));
+  const start = resolveDecision(allowed, nameDecision(full, running));
   const atMost = { ...start, count: start.count.map((n, r) => (n > 0 ? allowed.resources[r].number : 0)) };
   const seeds = atMost.count.some((n, r) => n !== start.count[r]) ? [start, atMost] : [start];
   const { index, stats } = await searchPlacement(input, allowed, runner, hooks, { running: start, prices: input.prices, maxChanges: input.maxChanges, seeds });
 
-  const found = resolveDecision(full, nameRunning(allowed, index));
+  const found = resolveDecision(full, nameDecision(allowed, index));
   found.count = countsInUse(full, found);
   const changes = listChanges(full, running, found);
   const solution = answer(full, found, stats);
@@ -88,21 +88,10 @@ export async function reoptimizePlacement(input: ReoptimizeInput, runner: Search
     solution,
     verdict: changes.length === 0 ? 'KEEP' : changes.every((c) => c.kind === 'INSTANCES_ADDED' || c.kind === 'INSTANCES_REMOVED') ? 'RESIZE' : 'MIGRATE',
     changes,
-    migrationCost: migrationCost(full, running, found, input.prices),
+    migrationCost: migrationCost(full, running, found, input.prices, changes),
     current: currentEval,
     costBefore: currentEval.totalCost,
     costAfter: solution.evaluation.totalCost,
-  };
-}
-
-/** A decision named with its counts for every resource (the unused at 0), so that it resolves in a restricted problem. */
-function nameRunning(pb: IndexedProblem, d: IndexDecision): PlacementDecision {
-  return {
-    components: pb.components.map((c, ci) => {
-      const dep = c.deployments[d.deployment[ci]];
-      return { component: c.name, deployment: dep.name, partitions: dep.partitions.map((p) => ({ partition: pb.partitions[p].name, resource: pb.resources[d.resource[p]].name })) };
-    }),
-    counts: pb.resources.map((r, i) => ({ resource: r.name, count: d.count[i] })),
   };
 }
 
@@ -111,7 +100,7 @@ function nameRunning(pb: IndexedProblem, d: IndexDecision): PlacementDecision {
  * the rules removed, pinned components to their running deployment and resources, and (space4ai-r)
  * each edge device capped at its running instances. The running decision always stays inside.
  */
-export function allowedSystem(system: PlacementSystem, pb: IndexedProblem, running: IndexDecision, policy: MigrationPolicy, pinned: Set<string>): PlacementSystem {
+function allowedSystem(system: PlacementSystem, pb: IndexedProblem, running: IndexDecision, policy: MigrationPolicy, pinned: Set<string>): PlacementSystem {
   const counts = countsInUse(pb, running);
   const inUse = new Set(pb.resources.flatMap((r, i) => (counts[i] > 0 ? [r.name] : [])));
   const vmLayers = new Set(pb.resources.flatMap((r, i) => (r.kind === 'VM' && counts[i] > 0 ? [r.layer] : [])));

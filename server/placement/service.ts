@@ -1,5 +1,5 @@
 import { space4aiSolution } from '../../adapters/space4ai/solution.js';
-import { whole } from '../fields.js';
+import { snakeCase, whole } from '../fields.js';
 import { InputError } from '../input-error.js';
 import { MAX_CANDIDATE_LIST, MAX_ELITE, MAX_KICK_MOVES } from '../limits.js';
 import type { SearchRunner } from '../pool.js';
@@ -92,7 +92,7 @@ const ENGINE_COUNTS: Partial<Record<keyof EngineParams | 'eliteSize', [number, n
 function checkEngine(e: EngineParams & { eliteSize?: number }): void {
   for (const [k, [least, most]] of Object.entries(ENGINE_COUNTS)) {
     const v = e[k as keyof typeof e];
-    if (v !== undefined) whole(v, `engine.${snake(k)}`, least, most);
+    if (v !== undefined) whole(v, `engine.${snakeCase(k)}`, least, most);
   }
   if (e.saStartTemperature !== undefined && !(e.saStartTemperature > 0 && Number.isFinite(e.saStartTemperature))) {
     throw new InputError('engine.sa_start_temperature', e.saStartTemperature, 'must be > 0');
@@ -100,7 +100,6 @@ function checkEngine(e: EngineParams & { eliteSize?: number }): void {
   if (e.saAlpha !== undefined && !(e.saAlpha > 0 && e.saAlpha < 1)) throw new InputError('engine.sa_alpha', e.saAlpha, 'must be in (0, 1)');
 }
 
-const snake = (k: string) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
 /**
  * Solves a placement: index, encode, search on the runner, decode, and evaluate the result with the
