@@ -8,15 +8,19 @@ import type { PrometheusClient, Reading } from './client.js';
 export interface QueryTemplates {
   /** requests per second entering a component */
   arrivalRate: string;
-  /** a response-time percentile of a component, in seconds */
+  /** a component's response time, in seconds (SPACE4AI's limits are on the mean) */
   componentResponseTime: string;
   /** requests per minute of a replica service (its load history) */
   serviceLoad: string;
+  /** a path's response time (`{path}` is the global constraint's name); absent: the sum of its components' */
+  pathResponseTime?: string;
+  /** a resource's utilization in [0, 1] (`{resource}`); absent: not read */
+  utilization?: string;
 }
 
 export const DEFAULT_QUERIES: QueryTemplates = {
   arrivalRate: 'sum(rate(copt_requests_total{app="{app}",component="{component}"}[{window}]))',
-  componentResponseTime: 'histogram_quantile({quantile}, sum by (le) (rate(copt_request_seconds_bucket{app="{app}",component="{component}"}[{window}])))',
+  componentResponseTime: 'sum(rate(copt_request_seconds_sum{app="{app}",component="{component}"}[{window}])) / sum(rate(copt_request_seconds_count{app="{app}",component="{component}"}[{window}]))',
   serviceLoad: 'sum(rate(copt_requests_total{service="{service}"}[1m])) * 60',
 };
 
@@ -60,4 +64,32 @@ export async function arrivalRate(client: PrometheusClient, templates: QueryTemp
     at = Math.min(at, r.at);
   }
   return { ok: true, value: total, at };
+}
+
+/** Measured response times, in seconds, per component and per path; or no data naming the first one missing. */
+export type ResponseTimes = { ok: true; components: Record<string, number>; paths: Record<string, number> } | { ok: false; reason: string };
+
+/**
+ * The response times of an application's components and paths: each path by its own query when
+ * the templates have one, else as the sum of its components' (as SPACE4AI reckons a path).
+ */
+export async function responseTimes(client: PrometheusClient, templates: QueryTemplates, app: string, components: string[], paths: { name: string; components: string[] }[], window = '1m'): Promise<ResponseTimes> {
+  const wanted = new Set([...components, ...(templates.pathResponseTime ? [] : paths.flatMap((p) => p.components))]);
+  const byComponent: Record<string, number> = {};
+  for (const component of wanted) {
+    const r = await client.scalar(fillQuery(templates.componentResponseTime, { app, component, window }));
+    if (!r.ok) return { ok: false, reason: `response time of ${app}/${component}: ${r.reason}` };
+    byComponent[component] = r.value;
+  }
+  const byPath: Record<string, number> = {};
+  for (const p of paths) {
+    if (!templates.pathResponseTime) {
+      byPath[p.name] = p.components.reduce((t, c) => t + byComponent[c], 0);
+      continue;
+    }
+    const r = await client.scalar(fillQuery(templates.pathResponseTime, { app, path: p.name, window }));
+    if (!r.ok) return { ok: false, reason: `response time of ${app} path ${p.name}: ${r.reason}` };
+    byPath[p.name] = r.value;
+  }
+  return { ok: true, components: byComponent, paths: byPath };
 }

@@ -6,6 +6,7 @@ import { projectRoot } from '../paths.js';
 import { NoSolutionError } from '../placement/service.js';
 import { EXIT, running, UsageError, type Command } from './args.js';
 import { GPU_COMMANDS } from './gpu.js';
+import { LOOP_COMMANDS } from './loop.js';
 import { MODEL_COMMANDS } from './models.js';
 import { PLACEMENT_COMMANDS } from './placement.js';
 import { REPLICA_COMMANDS } from './replicas.js';
@@ -20,6 +21,7 @@ const COMMANDS: Record<string, Command> = {
   ...MODEL_COMMANDS,
   ...REPLICA_COMMANDS,
   ...SERVE_COMMANDS,
+  ...LOOP_COMMANDS,
 };
 
 const USAGE = `usage:\n${Object.values(COMMANDS).map((c) => `  ${c.usage.replace(/\n/g, '\n  ')}`).join('\n')}\n  copt --version`;
@@ -39,10 +41,11 @@ export async function main(argv: string[]): Promise<number> {
       console.log(USAGE);
       return command === undefined ? EXIT.usage : EXIT.ok;
     }
-    const name = command === 'serve' ? 'serve' : `${command} ${what ?? ''}`.trim();
+    // `serve` and `loop` take options straight away; `loop approve` is a command of its own
+    const name = own(COMMANDS, command) && !own(COMMANDS, `${command} ${what}`) ? command : `${command} ${what ?? ''}`.trim();
     const found = own(COMMANDS, name);
     if (!found) throw new UsageError(`unknown command "${name}" (commands: ${Object.keys(COMMANDS).join(', ')}; copt --help shows their options)`);
-    const args = argv.slice(name === 'serve' ? 1 : 2);
+    const args = argv.slice(name.split(' ').length);
     if (args.includes('--help') || args.includes('-h')) {
       console.log(`usage: ${found.usage}`);
       return EXIT.ok;

@@ -22,3 +22,10 @@ export function solveOverStream(client: Msg, request: Msg, onProgress: (p: Msg) 
     call.on('end', () => (solution ? resolve(solution) : reject(new Error('the stream ended without a solution'))));
   });
 }
+
+/** One unary call, promisified, with an optional deadline. */
+export function callUnary(client: Msg, method: string, request: Msg, deadline?: Date): Promise<Msg> {
+  return new Promise((resolve, reject) => {
+    client[method](request, deadline ? { deadline } : {}, (err: grpc.ServiceError | null, res: Msg) => (err ? reject(err) : resolve(res)));
+  });
+}

@@ -1,16 +1,13 @@
 import type * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll } from 'vitest';
-import { optimizerClient } from '../../server/grpc/client.js';
+import { callUnary, optimizerClient } from '../../server/grpc/client.js';
 import { startServer, type OptimizerServer } from '../../server/grpc/server.js';
 
 type Msg = Record<string, any>;
 
 /** A promisified unary call on a generated client, with an optional deadline. */
 export function unaryCall(client: Msg, method: string, request: Msg, deadlineMs?: number): Promise<Msg> {
-  return new Promise((resolve, reject) => {
-    const opts = deadlineMs === undefined ? {} : { deadline: new Date(Date.now() + deadlineMs) };
-    client[method](request, opts, (err: grpc.ServiceError | null, res: Msg) => (err ? reject(err) : resolve(res)));
-  });
+  return callUnary(client, method, request, deadlineMs === undefined ? undefined : new Date(Date.now() + deadlineMs));
 }
 
 /** The error a call fails with; a call that succeeds fails the test. */

@@ -15,21 +15,27 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** A small exporter on loopback: a request counter and a latency histogram by component, which the test drives. */
-export async function startExporter() {
-  const registry = new Registry();
-  const requests = new Counter({ name: 'copt_test_requests_total', help: 'requests', labelNames: ['component'], registers: [registry] });
-  const latency = new Histogram({ name: 'copt_test_request_seconds', help: 'latency', labelNames: ['component'], buckets: [0.01, 0.05, 0.1, 0.5], registers: [registry] });
+/** A registry's metrics served on a free loopback port. */
+async function serveRegistry(registry: Registry): Promise<{ port: number; stop: () => Promise<void> }> {
   const server: Server = createServer(async (req, res) => {
     res.setHeader('content-type', registry.contentType);
     res.end(await registry.metrics());
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { port: (server.address() as AddressInfo).port, stop: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+/** A small exporter on loopback: a request counter and a latency histogram by component, which the test drives. */
+export async function startExporter() {
+  const registry = new Registry();
+  const requests = new Counter({ name: 'copt_test_requests_total', help: 'requests', labelNames: ['component'], registers: [registry] });
+  const latency = new Histogram({ name: 'copt_test_request_seconds', help: 'latency', labelNames: ['component'], buckets: [0.01, 0.05, 0.1, 0.5], registers: [registry] });
+  const { port, stop } = await serveRegistry(registry);
   return {
-    port: (server.address() as AddressInfo).port,
+    port,
     requests,
     latency,
-    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    stop,
   };
 }
 
@@ -68,4 +74,32 @@ export async function startPrometheus(target: string): Promise<{ url: string; st
   }
   await stop();
   throw new Error(`prometheus did not become ready on ${url}: ${log.slice(-500)}`);
+}
+
+/**
+ * An application's exporter, in the metric names the loop's default queries read: a request counter
+ * and a latency histogram labelled app and component. `set` fixes a component's request rate and
+ * mean latency; a driver ticking every 100 ms turns them into samples.
+ */
+export async function startAppExporter(app: string) {
+  const registry = new Registry();
+  const requests = new Counter({ name: 'copt_requests_total', help: 'requests', labelNames: ['app', 'component'], registers: [registry] });
+  const latency = new Histogram({ name: 'copt_request_seconds', help: 'latency', labelNames: ['app', 'component'], buckets: [0.1, 1, 10, 100, 1000], registers: [registry] });
+  const load = new Map<string, { rate: number; latencyS: number }>();
+  const driver = setInterval(() => {
+    for (const [component, { rate, latencyS }] of load) {
+      if (rate > 0) requests.inc({ app, component }, rate / 10);
+      latency.observe({ app, component }, latencyS);
+    }
+  }, 100);
+  const { port, stop } = await serveRegistry(registry);
+  return {
+    port,
+    /** a component's requests per second and mean latency from now on */
+    set: (component: string, rate: number, latencyS: number) => { load.set(component, { rate, latencyS }); },
+    stop: () => {
+      clearInterval(driver);
+      return stop();
+    },
+  };
 }
