@@ -1,6 +1,7 @@
 import { benchEngines } from './engines.js';
 import { benchExecTime } from './exec-time.js';
 import { benchFuzz } from './fuzz.js';
+import { benchLoop } from './loop.js';
 import { benchMaxLoad } from './max-load.js';
 import { benchGpu } from './gpu.js';
 import { benchPlacement } from './placement.js';
@@ -22,6 +23,7 @@ const BENCHES: Record<string, (args: string[]) => Promise<void>> = {
   service: benchService,
   runtime: benchRuntime,
   'max-load': benchMaxLoad,
+  loop: benchLoop,
 };
 
 const [name, ...args] = process.argv.slice(2);

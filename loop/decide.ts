@@ -57,6 +57,8 @@ export function decide(app: ApplicationConfig, before: AppState, m: Measured, no
   const t = app.triggers;
   const state: AppState = { ...before, violationStreak: m.violations.length ? before.violationStreak + 1 : 0 };
   const planLoad = m.lambda / t.loadFraction;
+  // no requests: no placement to plan for (a load of zero is a reading, not a target)
+  if (!(m.lambda > 0)) return { act: false, reason: `load ${fmt(m.lambda)}: nothing to plan for`, planLoad, state };
   if (state.lastPlanLambda === undefined || state.lastPlanAt === undefined) {
     state.lastPlanLambda = m.lambda;
     state.lastPlanAt = nowMs;

@@ -44,6 +44,11 @@ describe('the loop decides when to act', () => {
     expect(decide(app(), s, { lambda: 1, maxLambda: 10, violations: [] }, at(3600))).toMatchObject({ act: true, trigger: 'period' });
   });
 
+  it('plans nothing for a load of zero', () => {
+    const s: AppState = { violationStreak: 0, lastPlanLambda: 1, lastPlanAt: 0 };
+    expect(decide(app(), s, { lambda: 0, maxLambda: 10, violations: [] }, at(10))).toMatchObject({ act: false, reason: 'load 0: nothing to plan for' });
+  });
+
   it('names each violated local and global limit', () => {
     const v = violations(tinySystem(), { components: { c1: 1.5, c2: 0.1 }, paths: { p1: 11 } });
     expect(v).toEqual(['c1 1.5 s > 1 s', 'path p1 11 s > 10 s']);

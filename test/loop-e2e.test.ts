@@ -1,39 +1,26 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Cluster, PLAN_ANNOTATION, CAUSE_ANNOTATION } from '../adapters/kubernetes/cluster.js';
-import { PrometheusClient } from '../adapters/prometheus/client.js';
-import { arrivalRate } from '../adapters/prometheus/queries.js';
+import { PLAN_ANNOTATION, CAUSE_ANNOTATION } from '../adapters/kubernetes/cluster.js';
 import { restoreState, type AuditLine } from '../loop/audit.js';
-import { loopConfig, type LoopConfig } from '../loop/config.js';
+import type { LoopConfig } from '../loop/config.js';
 import { ApplicationLoop, type CycleDeps, type PlanFile } from '../loop/cycle.js';
-import { LoopMetrics } from '../loop/metrics.js';
-import { optimizerClient } from '../server/grpc/client.js';
-import { startServer, type OptimizerServer } from '../server/grpc/server.js';
 import { projectRoot } from '../server/paths.js';
 import type { PlacementDecision } from '../server/placement/model.js';
-import { unaryCall } from './helpers/grpc-calls.js';
-import { startKubeApiServer, type KubeApiServer, type KubeObject } from './helpers/kube-api-server.js';
-import { startAppExporter, startPrometheus } from './helpers/prometheus.js';
+import { startLoopRig, type LoopRig } from './helpers/loop-rig.js';
 
 const SYSTEM = join(projectRoot(), 'instances/space4ai/instances/Light/5-components/system_description1.json');
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The loop end to end: a real Prometheus scraping our exporter, a copt server over gRPC, our loopback Kubernetes API server. */
 describe('the re-optimization loop, end to end', () => {
-  let dir: string;
-  let exporter: Awaited<ReturnType<typeof startAppExporter>>;
-  let prometheus: Awaited<ReturnType<typeof startPrometheus>>;
-  let kube: KubeApiServer;
-  let server: OptimizerServer;
-  let client: Record<string, any>;
+  let rig: LoopRig;
+  let kube: LoopRig['kube'];
   let config: LoopConfig;
   let loop: ApplicationLoop;
   let deps: CycleDeps;
-  const logs: string[] = [];
+  let logs: string[];
   const cycles: AuditLine[] = [];
 
   /** One cycle, kept for the audit check. */
@@ -47,62 +34,18 @@ describe('the re-optimization loop, end to end', () => {
     const o = kube.object(ref.kind === 'Deployment' ? 'Deployment' : 'Service', ref.namespace, ref.name);
     return [ref.kind, ref.name, o?.spec?.replicas, o?.spec?.template?.spec?.nodeSelector, o?.metadata?.annotations];
   });
-  /** Waits (bounded) until Prometheus reads the application's load near `rate`. */
-  const loadSeen = async (rate: number) => {
-    const reader = new PrometheusClient({ url: prometheus.url });
-    for (let i = 0; i < 60; i++) {
-      const r = await arrivalRate(reader, config.queries, 'shop', ['c1']);
-      if (r.ok && Math.abs(r.value - rate) < 0.03 * rate) return;
-      await sleep(250);
-    }
-    throw new Error(`Prometheus did not read a load of ${rate}`);
-  };
-  const running = async (): Promise<PlacementDecision> => loop.mapping.running(await deps.cluster.workloads(loop.mapping.workloads().map((w) => w.ref))).decision;
+  const loadSeen = (rate: number) => rig.loadSeen(rate);
+  const running = () => rig.running();
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'copt-loop-'));
-    exporter = await startAppExporter('shop');
-    for (const c of ['c1', 'c2', 'c3', 'c4', 'c5']) exporter.set(c, c === 'c1' ? 0.1 : 0, 1);
-    prometheus = await startPrometheus(`127.0.0.1:${exporter.port}`);
-    server = await startServer({ address: '127.0.0.1:0', workers: 1 });
-    client = optimizerClient(server.address);
-    kube = await startKubeApiServer();
-    const kubeconfig = kube.kubeconfig;
-    config = loopConfig({
-      server: server.address,
-      prometheus: { url: prometheus.url, timeoutS: 2, stalenessS: 10 },
-      kubernetes: { kubeconfig, rolloutTimeoutS: 5 },
-      intervalS: 1,
-      mode: 'enact',
-      queries: {
-        arrivalRate: 'sum(rate(copt_requests_total{app="{app}",component="{component}"}[5s]))',
-        componentResponseTime: 'sum(rate(copt_request_seconds_sum{app="{app}",component="{component}"}[5s])) / sum(rate(copt_request_seconds_count{app="{app}",component="{component}"}[5s]))',
-      },
-      applications: [{ name: 'shop', system: SYSTEM, solve: { seconds: 0.5, seed: 1 }, migration: { prices: { instance: 0.01 } } }],
-    }, dir);
-    deps = { prometheus: new PrometheusClient({ url: prometheus.url, timeoutMs: 2000, stalenessS: 10 }), cluster: new Cluster({ kubeconfig, fieldManager: config.kubernetes.fieldManager, rolloutTimeoutMs: 5000, backoffMs: 20 }), optimizer: client, metrics: new LoopMetrics(), log: (l) => logs.push(l) };
-    loop = new ApplicationLoop(config, config.applications[0], deps);
-    // what runs at first: the placement solved for a load of 0.1, as Deployments and a Knative Service
-    const first = await unaryCall(client, 'SolvePlacement', { space4aiJson: readFileSync(SYSTEM, 'utf8'), budget: { iterations: 2000 }, seed: 1 });
-    for (const s of loop.mapping.desired(first.decision)) {
-      const labels = { app: s.ref.name };
-      const template = { metadata: { labels }, spec: { containers: [{ name: 'main', image: `registry.example/${s.ref.name}:1` }], ...(s.nodeSelector ? { nodeSelector: s.nodeSelector } : {}) } };
-      const obj: KubeObject = s.ref.kind === 'Deployment'
-        ? { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: s.ref.name, namespace: 'default' }, spec: { replicas: s.replicas, selector: { matchLabels: labels }, template } }
-        : { apiVersion: 'serving.knative.dev/v1', kind: 'Service', metadata: { name: s.ref.name, namespace: 'default', annotations: { 'copt.io/active': String(s.active) } }, spec: { template } };
-      kube.seed(obj, 'kubectl-client-side-apply');
-    }
-    expect(await running()).toMatchObject({ components: first.decision.components });
+    rig = await startLoopRig(SYSTEM, { startLoad: 0.1 });
+    ({ kube, config, loop, deps, logs } = rig);
+    expect(await running()).toMatchObject({ components: rig.first.components });
     await loadSeen(0.1);
   }, 60_000);
 
   afterAll(async () => {
-    client?.close();
-    await server?.shutdown();
-    await kube?.stop();
-    await prometheus?.stop();
-    await exporter?.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await rig?.stop();
   });
 
   it('makes no write while the load is unchanged and the SLOs hold', async () => {
@@ -115,7 +58,7 @@ describe('the re-optimization loop, end to end', () => {
   });
 
   it('in dry-run, prints the plan and dry-runs every write on the server, writing nothing', async () => {
-    exporter.set('c1', 1.15, 1);
+    rig.setLoad(1.15);
     await loadSeen(1.15);
     const before = kube.writeCount();
     const requests = kube.requests.length;
@@ -170,7 +113,7 @@ describe('the re-optimization loop, end to end', () => {
     const restored = restoreState(config.audit).get('shop')!;
     expect(restored.state.lastEnactAt).toBeGreaterThan(Date.now() - 60_000);
     const again = new ApplicationLoop(config, config.applications[0], deps, restored.state, restored.cycle);
-    exporter.set('c1', 0.8, 1);
+    rig.setLoad(0.8);
     await loadSeen(0.8);
     const line = await again.cycle();
     cycles.push(line);
@@ -182,10 +125,10 @@ describe('the re-optimization loop, end to end', () => {
 
   it('runs one cycle from the command line (--once) and says what it did', async () => {
     const run = promisify(execFile);
-    const file = join(dir, 'loop.json');
+    const file = join(rig.dir, 'loop.json');
     writeFileSync(file, JSON.stringify({ ...config, mode: 'dry-run' }));
     const { stdout } = await run('node', [join(projectRoot(), 'bin/copt.js'), 'loop', '--config', file, '--once'], { timeout: 30_000 });
-    expect(stdout).toMatch(/copt loop: shop #\d+ [\d.]+s load 0\.8\d* max [\d.]+ cooldown: /);
+    expect(stdout).toMatch(/copt loop: shop #\d+ [\d.]+s load 0\.[78]\d* max [\d.]+ cooldown: /);
     loop.cycleNo++;
     cycles.push(JSON.parse(readFileSync(config.audit, 'utf8').trim().split('\n').at(-1)!));
   });
@@ -193,7 +136,7 @@ describe('the re-optimization loop, end to end', () => {
   it('in approve mode writes the plan to a file, and approving it enacts it once', async () => {
     // a load near the running placement's maximum: a trigger the cooldown does not hold
     const max = cycles.at(-1)!.inputs.maxLambda as number;
-    exporter.set('c1', 0.95 * max, 1);
+    rig.setLoad(0.95 * max);
     await loadSeen(0.95 * max);
     const before = kube.writeCount();
     const line = await cycle('approve');
@@ -226,7 +169,7 @@ describe('the re-optimization loop, end to end', () => {
   });
 
   it('with Prometheus stopped, takes no action and says why', async () => {
-    await prometheus.stop();
+    await rig.prometheus.stop();
     const before = kube.writeCount();
     const line = await cycle();
     expect(line.outcome).toBe('no-data');
