@@ -33,6 +33,8 @@ interface TraceRun {
   actLatenciesS: number[];
   /** the same for violations whose first plan met an injected fault (one cycle later at least) */
   faultedLatenciesS: number[];
+  /** the slowest violation acted on: the outcomes of the cycles from its sighting to the enactment */
+  slowest?: { seconds: number; faulted: boolean; outcomes: string[] };
   /** violations never acted on before the replay ended */
   unacted: number;
   faults: number;
@@ -89,9 +91,10 @@ async function replay(name: string, loads: number[], speed: number): Promise<Tra
     }));
     let lastFault = -Infinity;
     let faulted = false;
+    let pending: string[] = [];
     while (minuteNow() < loads.length) {
       const t0 = Date.now();
-      if (visibleAt !== undefined && run.cycles - lastFault >= 10) {
+      if (visibleAt !== undefined && !faulted && pending.length === 0 && run.violations % 2 === 0 && run.cycles - lastFault >= 10) {
         rig.kube.failWrite(2, 500, 4);
         lastFault = run.cycles;
         run.faults++;
@@ -110,10 +113,16 @@ async function replay(name: string, loads: number[], speed: number): Promise<Tra
         if (snapshot() !== before) run.halfApplied++;
       }
       if (typeof line.inputs.maxLambda === 'number') runningMax = line.inputs.maxLambda;
+      if (visibleAt !== undefined) pending.push(`${line.outcome}${line.trigger ? ` (${line.trigger})` : ''}`);
       if (line.outcome === 'enacted') {
-        if (visibleAt !== undefined) (faulted ? run.faultedLatenciesS : run.actLatenciesS).push((Date.now() - visibleAt) / 1000);
+        if (visibleAt !== undefined) {
+          const seconds = (Date.now() - visibleAt) / 1000;
+          (faulted ? run.faultedLatenciesS : run.actLatenciesS).push(seconds);
+          if (!run.slowest || seconds > run.slowest.seconds) run.slowest = { seconds, faulted, outcomes: pending };
+        }
         visibleAt = undefined;
         faulted = false;
+        pending = [];
         // the new placement's maximum is known at the next cycle
         runningMax = undefined;
       }
@@ -133,6 +142,8 @@ const quantile = (xs: number[], q: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length ? s[Math.min(s.length - 1, Math.floor(q * s.length))] : NaN;
 };
+const secs = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : '-');
+const most = (xs: number[]) => (xs.length ? Math.max(...xs) : NaN);
 
 /** `npm run bench -- loop [--minutes N] [--speed X]`: writes bench/results/loop.md and loop.json. */
 export async function benchLoop(args: string[]): Promise<void> {
@@ -150,14 +161,14 @@ export async function benchLoop(args: string[]): Promise<void> {
   const dir = join(projectRoot(), 'bench/results');
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'loop.json'), `${JSON.stringify({ system: SYSTEM, minutes, speed, runs }, null, 2)}\n`);
-  const rows = runs.map((r) => `| ${r.trace} | ${r.cycles} | ${Object.entries(r.outcomes).map(([k, v]) => `${k} ${v}`).join(', ')} | ${r.writes} | ${r.writesWithoutPlan} | ${r.violations} | ${r.actLatenciesS.length} | ${quantile(r.actLatenciesS, 0.5).toFixed(2)} | ${Math.max(...r.actLatenciesS, 0).toFixed(2)} | ${r.boundS} | ${r.faultedLatenciesS.length ? Math.max(...r.faultedLatenciesS).toFixed(2) : '-'} | ${r.unacted} | ${r.undone}/${r.faults} | ${r.halfApplied} |`);
+  const rows = runs.map((r) => `| ${r.trace} | ${r.cycles} | ${Object.entries(r.outcomes).map(([k, v]) => `${k} ${v}`).join(', ')} | ${r.writes} | ${r.writesWithoutPlan} | ${r.violations} | ${r.actLatenciesS.length} | ${secs(quantile(r.actLatenciesS, 0.5))} | ${secs(most(r.actLatenciesS))} | ${r.boundS} | ${secs(most(r.faultedLatenciesS))} | ${r.unacted} | ${r.undone}/${r.faults} | ${r.halfApplied} |`);
   writeFileSync(join(dir, 'loop.md'), [
     '# The re-optimization loop on replayed traces',
     '',
     `\`npm run bench -- loop --minutes ${minutes} --speed ${speed}\`: ${SYSTEM} under the loop (cycle every 1 s, 5 s rate windows, solve 0.5 s,`,
     `cooldown and period scaled by ${speed}), its load the busiest ${minutes} minutes of each trace scaled to 0.05..2x the first placement's maximum,`,
     `replayed at ${speed}x through a real Prometheus; the cluster is the loopback API server. Faults: the second write of a plan fails (5xx, all retries),`,
-    'injected at most every 10th cycle while a violation is pending.',
+    'injected on every other violation (at most every 10th cycle), before the first cycle that sees it.',
     '',
     '| trace | cycles | outcomes | writes | writes without a plan | violations visible | acted on | median s to act | max s to act | bound s | max s to act after a fault | never acted on | faults undone | half applied |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
@@ -166,6 +177,10 @@ export async function benchLoop(args: string[]): Promise<void> {
     '"s to act" runs from the first Prometheus reading above 0.9 of the running placement\'s maximum (polled every 250 ms) to the end of the cycle',
     'that enacted a change; the bound is two loop intervals plus the solve budget. A violation whose plan met an injected fault is counted apart:',
     'it waits for the next cycle, which enacts. Replica services are not under the loop yet, so the comparison with `copt simulate replicas` is still to come.',
+    '',
+    'The slowest violation acted on, per trace, with the outcomes of the cycles from its sighting to the enactment:',
+    '',
+    ...runs.map((r) => `- ${r.trace}: ${r.slowest ? `${secs(r.slowest.seconds)} s${r.slowest.faulted ? ' (a fault injected)' : ''}: ${r.slowest.outcomes.join(', ')}` : 'none'}`),
     '',
   ].join('\n'));
 }
