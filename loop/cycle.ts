@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Cluster, EnactReport } from '../adapters/kubernetes/cluster.js';
+import { lastEnactment, type Cluster, type EnactReport } from '../adapters/kubernetes/cluster.js';
 import { Mapping, type WorkloadState } from '../adapters/kubernetes/mapping.js';
 import type { PrometheusClient } from '../adapters/prometheus/client.js';
 import { arrivalRate, responseTimes } from '../adapters/prometheus/queries.js';
@@ -101,7 +101,7 @@ export class ApplicationLoop {
       line.reason = `the cluster's state is no placement, no action: ${(e as Error).message}`;
       return;
     }
-    const enacted = await cluster.lastEnactment(this.mapping.workloads().map((w) => w.ref));
+    const enacted = lastEnactment(live);
     // the cluster's record of the last enactment outlives the audit log (a new log, another host)
     if (enacted && (this.state.lastEnactAt ?? 0) < enacted.at.getTime()) this.state = { ...this.state, lastEnactAt: enacted.at.getTime() };
     mark('clusterMs', t);

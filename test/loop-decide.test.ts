@@ -78,14 +78,14 @@ describe('the mapping between a placement and workloads', () => {
       ['c2-h3', undefined, 0, undefined],
       ['c2-h3', 'F1', true, { 'copt.io/resource': 'F1' }],
     ]);
-    const live = states.map((s) => ({ ref: s.ref, found: true, nodeSelector: s.nodeSelector ?? {}, replicas: s.replicas ?? 0, active: s.active ?? false }));
+    const live = states.map((s) => ({ ref: s.ref, found: true, nodeSelector: s.nodeSelector ?? {}, replicas: s.replicas ?? 0, active: s.active ?? false, annotations: {} }));
     expect(m.running(live)).toEqual({ decision: tinyDecision(), notes: [] });
   });
 
   it('says what no decision can be: a component not running, a selector that picks no candidate', () => {
     const m = new Mapping(tinySystem());
     const states = m.desired(tinyDecision());
-    const live = states.map((s) => ({ ref: s.ref, found: true, nodeSelector: s.nodeSelector ?? {}, replicas: s.replicas ?? 0, active: s.active ?? false }));
+    const live = states.map((s) => ({ ref: s.ref, found: true, nodeSelector: s.nodeSelector ?? {}, replicas: s.replicas ?? 0, active: s.active ?? false, annotations: {} }));
     expect(() => m.running(live.map((w) => (w.ref.name === 'c1-h1' ? { ...w, replicas: 0 } : w)))).toThrow(/component c1: no deployment has all its partitions running/);
     expect(() => m.running(live.map((w) => (w.ref.name === 'c1-h2' ? { ...w, nodeSelector: { 'copt.io/resource': 'E9' } } : w)))).toThrow(/Deployment default\/c1-h2: node selector .*E9.* picks none of the resources of c1\/h2 \(V1, E1\)/);
     expect(() => new Mapping(tinySystem(), { partitions: { 'c9/h1': {} } })).toThrow(/mapping.partitions = "c9\/h1": is not a component\/partition/);

@@ -128,20 +128,10 @@ export class Cluster {
         nodeSelector: { ...(o?.spec?.template?.spec?.nodeSelector ?? {}) },
         replicas: o?.spec?.replicas ?? 0,
         active: o !== undefined && o.metadata?.annotations?.[ACTIVE_ANNOTATION] !== 'false',
+        annotations: { ...(o?.metadata?.annotations ?? {}) },
       });
     }
     return out;
-  }
-
-  /** The most recent enactment recorded on the workloads (plan id and time), if any. */
-  async lastEnactment(refs: WorkloadRef[]): Promise<{ planId: string; at: Date } | undefined> {
-    let last: { planId: string; at: Date } | undefined;
-    for (const ref of refs) {
-      const a = (await this.read(ref))?.metadata?.annotations ?? {};
-      const at = new Date(a[ENACTED_ANNOTATION] ?? NaN);
-      if (a[PLAN_ANNOTATION] && !Number.isNaN(at.getTime()) && (!last || at > last.at)) last = { planId: a[PLAN_ANNOTATION], at };
-    }
-    return last;
   }
 
   /**
@@ -386,6 +376,16 @@ export class Cluster {
       new Promise<T>((_, reject) => { timer = setTimeout(() => reject(Object.assign(new Error(`the API server did not answer within ${this.timeoutMs} ms`), { code: 504 })), this.timeoutMs); }),
     ]).finally(() => clearTimeout(timer));
   }
+}
+
+/** The most recent enactment recorded on the workloads (plan id and time), if any. */
+export function lastEnactment(live: LiveWorkload[]): { planId: string; at: Date } | undefined {
+  let last: { planId: string; at: Date } | undefined;
+  for (const w of live) {
+    const at = new Date(w.annotations[ENACTED_ANNOTATION] ?? NaN);
+    if (w.annotations[PLAN_ANNOTATION] && !Number.isNaN(at.getTime()) && (!last || at > last.at)) last = { planId: w.annotations[PLAN_ANNOTATION], at };
+  }
+  return last;
 }
 
 /** The fields we own as they are now. */

@@ -47,6 +47,8 @@ export interface LiveWorkload {
   nodeSelector: Record<string, string>;
   replicas: number;
   active: boolean;
+  /** the object's annotations (our plan id and enactment time among them) */
+  annotations: Record<string, string>;
 }
 
 const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
