@@ -80,7 +80,7 @@ export function loopConfig(raw: unknown, base = process.cwd()): LoopConfig {
   const r = obj(raw, '(config)', ['server', 'prometheus', 'kubernetes', 'intervalS', 'mode', 'plansDir', 'audit', 'pauseFile', 'metricsPort', 'metricsAddress', 'queries', 'applications']);
   const prom = obj(r.prometheus ?? {}, 'prometheus', ['url', 'timeoutS', 'stalenessS']);
   const kube = obj(r.kubernetes ?? {}, 'kubernetes', ['kubeconfig', 'fieldManager', 'rolloutTimeoutS']);
-  const queries = obj(r.queries ?? {}, 'queries', [...Object.keys(DEFAULT_QUERIES), 'pathResponseTime', 'utilization']);
+  const queries = obj(r.queries ?? {}, 'queries', [...Object.keys(DEFAULT_QUERIES), 'pathResponseTime']);
   const apps = r.applications;
   if (!Array.isArray(apps) || apps.length === 0) throw new InputError('applications', apps, 'must be a list of at least one application');
   const path = (v: unknown, field: string) => resolve(base, str(v, field));

@@ -45,6 +45,8 @@ export class ApplicationLoop {
   readonly mapping: Mapping;
   private readonly systemText: string;
   private readonly sources: string[];
+  /** the components with a local response-time limit */
+  private readonly limited: string[];
 
   constructor(readonly config: LoopConfig, readonly app: ApplicationConfig, private readonly deps: CycleDeps, public state: AppState = { violationStreak: 0 }, public cycleNo = 0) {
     this.systemText = readFileSync(app.system, 'utf8');
@@ -53,6 +55,7 @@ export class ApplicationLoop {
     const names = new Set(this.system.components.map((c) => c.name));
     const targets = new Set(this.system.edges.map((e) => e.to));
     this.sources = app.sources ?? this.system.components.map((c) => c.name).filter((c) => !targets.has(c));
+    this.limited = this.system.components.filter((c) => c.localResTime !== undefined).map((c) => c.name);
     for (const s of this.sources) if (!names.has(s)) throw new Error(`applications.${app.name}.sources: ${s} is not a component of ${app.system}`);
   }
 
@@ -80,8 +83,7 @@ export class ApplicationLoop {
     const { prometheus, cluster, optimizer } = this.deps;
     let t = performance.now();
     const lambda = await arrivalRate(prometheus, this.config.queries, this.app.name, this.sources);
-    const limited = this.system.components.filter((c) => c.localResTime !== undefined).map((c) => c.name);
-    const times = lambda.ok ? await responseTimes(prometheus, this.config.queries, this.app.name, limited, this.system.globalConstraints) : lambda;
+    const times = lambda.ok ? await responseTimes(prometheus, this.config.queries, this.app.name, this.limited, this.system.globalConstraints) : lambda;
     mark('prometheusMs', t);
     if (!lambda.ok || !times.ok) {
       line.outcome = 'no-data';

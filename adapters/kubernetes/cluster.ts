@@ -64,6 +64,7 @@ export interface EnactReport {
 /** A write ready to send: the object body to apply and the body that restores what was there. */
 interface Step {
   record: WriteRecord;
+  /** the workload the step is for (an HPA step's is the Deployment it scales); the object written is named by `body` */
   ref: WorkloadRef;
   apiVersion: string;
   kind: string;
@@ -83,9 +84,10 @@ const API: Record<WorkloadRef['kind'], { apiVersion: string; kind: string }> = {
  * and kind alone, so a Knative Service would go out and come back as a core Service, its template
  * dropped. These go through the untyped custom-objects client.
  */
-const KNATIVE: Record<string, { group: string; version: string; plural: string }> = {
-  Service: { group: 'serving.knative.dev', version: 'v1', plural: 'services' },
+const CUSTOM_KINDS: Record<string, { group: string; version: string; plural: string }> = {
+  'serving.knative.dev/v1 Service': { group: 'serving.knative.dev', version: 'v1', plural: 'services' },
 };
+const customKind = (apiVersion: string, kind: string) => CUSTOM_KINDS[`${apiVersion} ${kind}`];
 
 /** Kubernetes as our workloads see it. */
 export class Cluster {
@@ -200,12 +202,13 @@ export class Cluster {
       const { apiVersion, kind } = API[state.ref.kind];
       const base = { apiVersion, kind, metadata: { name: state.ref.name, namespace: state.ref.namespace } };
       const moved = selector !== undefined && !sameMap(selector, before.nodeSelector ?? {});
+      const selectorChange: FieldChange = { field: 'spec.template.spec.nodeSelector', from: before.nodeSelector ?? {}, to: selector };
       if (state.ref.kind === 'KnativeService') {
         const on = state.active!;
         if (!moved && on === before.active) continue;
         const step: Step = {
           ref: state.ref, apiVersion, kind,
-          record: { target, phase: on ? 'make' : 'break', via: 'apply', changes: [...(moved ? [{ field: 'spec.template.spec.nodeSelector', from: before.nodeSelector ?? {}, to: selector }] : []), ...(on !== before.active ? [{ field: `metadata.annotations.${ACTIVE_ANNOTATION}`, from: before.active, to: on }] : [])] },
+          record: { target, phase: on ? 'make' : 'break', via: 'apply', changes: [...(moved ? [selectorChange] : []), ...(on !== before.active ? [{ field: `metadata.annotations.${ACTIVE_ANNOTATION}`, from: before.active, to: on }] : [])] },
           body: { ...base, metadata: { ...base.metadata, annotations: { ...annotations, [ACTIVE_ANNOTATION]: String(on) } }, ...(selector ? { spec: { template: { spec: { nodeSelector: selector } } } } : {}) },
           undo: restore(base, before, false),
         };
@@ -218,14 +221,13 @@ export class Cluster {
         // the HPA owns spec.replicas: move its floor instead, within its ceiling; it cannot go below 1
         const floor = Math.min(Math.max(want, 1), hpa.spec.maxReplicas);
         const was = hpa.spec.minReplicas ?? 1;
-        const hpaRef: WorkloadRef = { kind: 'Deployment', namespace: state.ref.namespace, name: hpa.metadata.name };
         if (floor !== want) notes.push(`${target}: HorizontalPodAutoscaler ${hpa.metadata.name} scales it; its minReplicas is set to ${floor} (${want} wanted, the HPA allows ${hpa.spec.minReplicas ?? 1}..${hpa.spec.maxReplicas} and at least 1)`);
         else notes.push(`${target}: HorizontalPodAutoscaler ${hpa.metadata.name} scales it; its minReplicas is set instead of replicas`);
         if (floor !== was) {
           const hbase = { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: hpa.metadata.name, namespace: state.ref.namespace } };
           const hbefore = hpa.metadata?.annotations ?? {};
           (floor > was ? make : brk).push({
-            ref: hpaRef, apiVersion: hbase.apiVersion, kind: hbase.kind, waitFor: floor > was ? state.ref : undefined,
+            ref: state.ref, apiVersion: hbase.apiVersion, kind: hbase.kind, waitFor: floor > was ? state.ref : undefined,
             record: { target: `HorizontalPodAutoscaler ${state.ref.namespace}/${hpa.metadata.name}`, phase: floor > was ? 'make' : 'break', via: 'hpa-floor', changes: [{ field: 'spec.minReplicas', from: was, to: floor }] },
             body: { ...hbase, metadata: { ...hbase.metadata, annotations }, spec: { minReplicas: floor } },
             undo: { ...hbase, metadata: { ...hbase.metadata, annotations: pick(hbefore) }, spec: { minReplicas: was } },
@@ -234,7 +236,7 @@ export class Cluster {
         if (moved) {
           make.push({
             ref: state.ref, apiVersion, kind, waitFor: state.ref,
-            record: { target, phase: 'make', via: 'apply', changes: [{ field: 'spec.template.spec.nodeSelector', from: before.nodeSelector ?? {}, to: selector }] },
+            record: { target, phase: 'make', via: 'apply', changes: [selectorChange] },
             body: { ...base, metadata: { ...base.metadata, annotations }, spec: { template: { spec: { nodeSelector: selector } } } },
             undo: restore(base, before, false),
           });
@@ -252,7 +254,7 @@ export class Cluster {
         continue;
       }
       const changes = (replicas: number): FieldChange[] => [
-        ...(moved ? [{ field: 'spec.template.spec.nodeSelector', from: before.nodeSelector ?? {}, to: selector }] : []),
+        ...(moved ? [selectorChange] : []),
         ...(replicas !== before.replicas ? [{ field: 'spec.replicas', from: before.replicas, to: replicas }] : []),
       ];
       const body = (replicas: number) => ({ ...base, metadata: { ...base.metadata, annotations }, spec: { replicas, ...(selector ? { template: { spec: { nodeSelector: selector } } } : {}) } });
@@ -316,10 +318,10 @@ export class Cluster {
       ));
       return;
     }
-    const knative = KNATIVE[s.kind];
-    if (knative && s.apiVersion === `${knative.group}/${knative.version}`) {
+    const custom = customKind(s.apiVersion, s.kind);
+    if (custom) {
       await this.call(() => this.custom.patchNamespacedCustomObject(
-        { ...knative, namespace: s.ref.namespace, name: s.ref.name, body, fieldManager: this.manager, force: true, dryRun },
+        { ...custom, namespace: s.ref.namespace, name: s.ref.name, body, fieldManager: this.manager, force: true, dryRun },
         setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply),
       ));
       return;
@@ -358,9 +360,9 @@ export class Cluster {
   }
 
   private async readAs(apiVersion: string, kind: string, namespace: string, name: string): Promise<Obj | undefined> {
-    const knative = KNATIVE[kind];
+    const custom = customKind(apiVersion, kind);
     try {
-      if (knative && apiVersion === `${knative.group}/${knative.version}`) return (await this.call(() => this.custom.getNamespacedCustomObject({ ...knative, namespace, name }))) as Obj;
+      if (custom) return (await this.call(() => this.custom.getNamespacedCustomObject({ ...custom, namespace, name }))) as Obj;
       return await this.call(() => this.objects.read({ apiVersion, kind, metadata: { name, namespace } }));
     } catch (e) {
       if (status(e) === 404) return undefined;

@@ -14,8 +14,6 @@ export interface QueryTemplates {
   serviceLoad: string;
   /** a path's response time (`{path}` is the global constraint's name); absent: the sum of its components' */
   pathResponseTime?: string;
-  /** a resource's utilization in [0, 1] (`{resource}`); absent: not read */
-  utilization?: string;
 }
 
 export const DEFAULT_QUERIES: QueryTemplates = {
