@@ -7,6 +7,9 @@ import type { AuditLine } from '../loop/audit.js';
 import { projectRoot } from '../server/paths.js';
 import { parseTrace } from '../server/replicas/trace.js';
 import { startLoopRig, type LoopRig } from '../test/helpers/loop-rig.js';
+import { replicaLoopRun, type ReplicaLoopRun } from './loop-replicas.js';
+import { serviceFile } from './replicas.js';
+import { STREAMING_STORE } from '../server/replicas/model.js';
 
 /**
  * The loop replayed on real traces at 60x (a trace minute a second): the exporter's request rate
@@ -143,14 +146,24 @@ const quantile = (xs: number[], q: number) => {
   return s.length ? s[Math.min(s.length - 1, Math.floor(q * s.length))] : NaN;
 };
 const secs = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : '-');
+const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 const most = (xs: number[]) => (xs.length ? Math.max(...xs) : NaN);
 
-/** `npm run bench -- loop [--minutes N] [--speed X]`: writes bench/results/loop.md and loop.json. */
+/** `npm run bench -- loop [--minutes N] [--speed X] [--replicas-only]`: writes bench/results/loop.md and loop.json (not with --replicas-only). */
 export async function benchLoop(args: string[]): Promise<void> {
-  const { values } = parseArgs({ args, options: { minutes: { type: 'string' }, speed: { type: 'string' } } });
+  const { values } = parseArgs({ args, options: { minutes: { type: 'string' }, speed: { type: 'string' }, 'replicas-only': { type: 'boolean' } } });
   const minutes = Number(values.minutes ?? 300);
   const speed = Number(values.speed ?? 60);
   const traces: [string, string][] = [['surgery', 'instances/traces/surgery/streams_per_minute.csv'], ['worldcup98', 'instances/traces/worldcup98/requests_per_minute.csv']];
+  const replicaRuns: ReplicaLoopRun[] = [];
+  for (const [name, file, service, from] of [['surgery', traces[0][1], STREAMING_STORE, 2 * 10080], ['worldcup98', traces[1][1], serviceFile('worldcup-web.json'), 49 * 1440]] as const) {
+    console.log(`loop bench: ${name}, replicas, a week in the loop's own time`);
+    const r = await replicaLoopRun(name, file, service, from, (l) => console.log(l));
+    console.log(`  ${r.cycles} cycles, ${r.writes} writes, ${r.minutesApart} minutes apart from the simulation; loop ${JSON.stringify(r.loop)} simulate ${JSON.stringify(r.simulate)}`);
+    replicaRuns.push(r);
+  }
+  // a check of the replica half alone: printed, nothing written
+  if (values['replicas-only']) return;
   const runs: TraceRun[] = [];
   for (const [name, file] of traces) {
     console.log(`loop bench: ${name}, ${minutes} trace minutes at ${speed}x`);
@@ -160,7 +173,7 @@ export async function benchLoop(args: string[]): Promise<void> {
   }
   const dir = join(projectRoot(), 'bench/results');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'loop.json'), `${JSON.stringify({ system: SYSTEM, minutes, speed, runs }, null, 2)}\n`);
+  writeFileSync(join(dir, 'loop.json'), `${JSON.stringify({ system: SYSTEM, minutes, speed, runs, replicaRuns }, null, 2)}\n`);
   const rows = runs.map((r) => `| ${r.trace} | ${r.cycles} | ${Object.entries(r.outcomes).map(([k, v]) => `${k} ${v}`).join(', ')} | ${r.writes} | ${r.writesWithoutPlan} | ${r.violations} | ${r.actLatenciesS.length} | ${secs(quantile(r.actLatenciesS, 0.5))} | ${secs(most(r.actLatenciesS))} | ${r.boundS} | ${secs(most(r.faultedLatenciesS))} | ${r.unacted} | ${r.undone}/${r.faults} | ${r.halfApplied} |`);
   writeFileSync(join(dir, 'loop.md'), [
     '# The re-optimization loop on replayed traces',
@@ -176,11 +189,24 @@ export async function benchLoop(args: string[]): Promise<void> {
     '',
     '"s to act" runs from the first Prometheus reading above 0.9 of the running placement\'s maximum (polled every 250 ms) to the end of the cycle',
     'that enacted a change; the bound is two loop intervals plus the solve budget. A violation whose plan met an injected fault is counted apart:',
-    'it waits for the next cycle, which enacts. Replica services are not under the loop yet, so the comparison with `copt simulate replicas` is still to come.',
+    'it waits for the next cycle, which enacts.',
     '',
     'The slowest violation acted on, per trace, with the outcomes of the cycles from its sighting to the enactment:',
     '',
     ...runs.map((r) => `- ${r.trace}: ${r.slowest ? `${secs(r.slowest.seconds)} s${r.slowest.faulted ? ' (a fault injected)' : ''}: ${r.slowest.outcomes.join(', ')}` : 'none'}`),
+    '',
+    '## Replica services: the loop against `copt simulate replicas`',
+    '',
+    'A week of each trace under the loop\'s replica service (planner, seasonal forecast, 15-minute windows), in the loop\'s own time: the two weeks',
+    'before it and the week itself backfilled into a real Prometheus (promtool) as a per-minute gauge with timestamps in the past, one cycle per',
+    'trace minute with the clock at that minute, the history read at the first cycle (two range queries: 20,160 minutes), each count enacted on the',
+    'loopback API server through the scale subresource. The Deployment\'s count after each cycle is scored with the simulation\'s latency model and',
+    'seed, beside `copt simulate replicas --policy planner --forecaster seasonal` on the same minutes (its replay starting a week earlier, where',
+    'the loop\'s replay of its history starts). Real-time behaviour (a load minute a second, the exporter\'s live gauge) is in test/loop-replicas.test.ts.',
+    '',
+    '| trace | service | minutes | cycles | outcomes | writes | writes without a plan | minutes apart | violation rate loop / simulate | scaling events loop / simulate | instance-minutes loop / simulate | cost loop / simulate | loop wall s | simulate wall s |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    ...replicaRuns.map((r) => `| ${r.trace} | ${r.service} | ${r.minutes[0]}-${r.minutes[1]} | ${r.cycles} | ${Object.entries(r.outcomes).map(([k, v]) => `${k} ${v}`).join(', ')} | ${r.writes} | ${r.writesWithoutPlan} | ${r.minutesApart} | ${pct(r.loop.violationRate)} / ${pct(r.simulate.violationRate)} | ${r.loop.scalingEvents} / ${r.simulate.scalingEvents} | ${r.loop.instanceMinutes} / ${r.simulate.instanceMinutes} | ${r.loop.cost.toFixed(2)} / ${r.simulate.cost.toFixed(2)} | ${r.wallS.toFixed(0)} | ${r.simulateWallS.toFixed(1)} |`),
     '',
   ].join('\n'));
 }

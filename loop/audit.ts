@@ -6,7 +6,10 @@ import type { AppState } from './decide.js';
 
 export interface AuditLine {
   time: string;
+  /** the application's or the replica service's name */
   app: string;
+  /** a replica service's line; absent: an application's */
+  kind?: 'replicas';
   cycle: number;
   mode: string;
   /** what the cycle read (load, response times, the running decision, its maximum load) or why it could not */
@@ -24,7 +27,8 @@ export interface AuditLine {
   error?: string;
   notes?: string[];
   timings: Record<string, number>;
-  state: AppState;
+  /** an application's trigger state after the cycle */
+  state?: AppState;
 }
 
 /** Appends one line (creating the folder); a line is written whole or, on a crash, cut at its end. */
@@ -33,15 +37,17 @@ export function appendAudit(file: string, line: AuditLine): void {
   appendFileSync(file, `${JSON.stringify(line)}\n`);
 }
 
-/** Each application's last recorded state and cycle number, from the log's valid lines (a torn last line is skipped). */
-export function restoreState(file: string): Map<string, { state: AppState; cycle: number }> {
-  const out = new Map<string, { state: AppState; cycle: number }>();
+/** Each name's last recorded cycle number and (an application's) state, from the log's valid lines (a torn last line is skipped). */
+export function restoreState(file: string): Map<string, { state?: AppState; cycle: number }> {
+  const out = new Map<string, { state?: AppState; cycle: number }>();
   if (!existsSync(file)) return out;
   for (const text of readFileSync(file, 'utf8').split('\n')) {
     if (!text.trim()) continue;
     try {
       const line = JSON.parse(text) as AuditLine;
-      if (typeof line.app === 'string' && line.state && typeof line.state.violationStreak === 'number') out.set(line.app, { state: line.state, cycle: line.cycle ?? 0 });
+      if (typeof line.app !== 'string') continue;
+      const state = line.state && typeof line.state.violationStreak === 'number' ? line.state : undefined;
+      out.set(line.app, { ...(state ? { state } : {}), cycle: line.cycle ?? 0 });
     } catch {
       // a line cut short by a crash: the ones before it stand
     }

@@ -1,9 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import type { MappingConfig } from '../adapters/kubernetes/mapping.js';
+import type { MappingConfig, WorkloadRef } from '../adapters/kubernetes/mapping.js';
 import { DEFAULT_QUERIES, type QueryTemplates } from '../adapters/prometheus/queries.js';
+import { serviceFields } from '../server/grpc/convert-replicas.js';
 import { InputError } from '../server/input-error.js';
+import { readProtoJson } from '../server/proto-json.js';
+import { STREAMING_STORE, type ReplicaService } from '../server/replicas/model.js';
+import type { PolicyName } from '../server/replicas/policies.js';
+import { FORECASTERS, type ForecasterName } from '../server/replicas/service.js';
+import { validateReplicaService } from '../server/replicas/validate.js';
 
 /** The loop's configuration, as `copt loop --config FILE` reads it (YAML or JSON; the example is examples/loop.yaml). */
 
@@ -36,6 +42,28 @@ export interface ApplicationConfig {
   solve: { method: string; seconds: number; seed: number };
 }
 
+/** The replica policies the loop runs (the oracle needs the future). */
+export const LOOP_POLICIES = ['reactive', 'memory', 'hpa', 'predictive', 'planner'] as const;
+
+export interface ReplicaServiceConfig {
+  /** names the service in the load query ({service}), the metrics and the audit log */
+  name: string;
+  /** the service's model: a copt.v1.ReplicaService in JSON (file relative to the config); default the bundled streaming store */
+  service: ReplicaService;
+  /** the Deployment whose replicas the loop sets (default: the service's name in namespace default) */
+  workload: WorkloadRef;
+  policy: Exclude<PolicyName, 'oracle'>;
+  forecaster: ForecasterName;
+  /** a stored LSTM forecaster (copt models); absent with the lstm forecaster: trained on the history at the first cycle */
+  model?: string;
+  /** the seasonal forecast's season, minutes (default a week) */
+  seasonMin: number;
+  /** minutes of load history read at the first cycle (default two seasons); the policy replays those after the first season */
+  historyMin: number;
+  /** seconds a load minute lasts: 60, lower only to replay a trace faster */
+  minuteS: number;
+}
+
 export interface LoopConfig {
   /** the copt serve address the loop calls */
   server: string;
@@ -54,6 +82,7 @@ export interface LoopConfig {
   metricsAddress: string;
   queries: QueryTemplates;
   applications: ApplicationConfig[];
+  replicaServices: ReplicaServiceConfig[];
 }
 
 type Obj = Record<string, unknown>;
@@ -77,12 +106,15 @@ export function readLoopConfig(file: string): LoopConfig {
 
 /** A configuration object checked and completed with the defaults. */
 export function loopConfig(raw: unknown, base = process.cwd()): LoopConfig {
-  const r = obj(raw, '(config)', ['server', 'prometheus', 'kubernetes', 'intervalS', 'mode', 'plansDir', 'audit', 'pauseFile', 'metricsPort', 'metricsAddress', 'queries', 'applications']);
+  const r = obj(raw, '(config)', ['server', 'prometheus', 'kubernetes', 'intervalS', 'mode', 'plansDir', 'audit', 'pauseFile', 'metricsPort', 'metricsAddress', 'queries', 'applications', 'replicaServices']);
   const prom = obj(r.prometheus ?? {}, 'prometheus', ['url', 'timeoutS', 'stalenessS']);
   const kube = obj(r.kubernetes ?? {}, 'kubernetes', ['kubeconfig', 'fieldManager', 'rolloutTimeoutS']);
   const queries = obj(r.queries ?? {}, 'queries', [...Object.keys(DEFAULT_QUERIES), 'pathResponseTime']);
-  const apps = r.applications;
-  if (!Array.isArray(apps) || apps.length === 0) throw new InputError('applications', apps, 'must be a list of at least one application');
+  const apps = r.applications ?? [];
+  const services = r.replicaServices ?? [];
+  if (!Array.isArray(apps)) throw new InputError('applications', apps, 'must be a list of applications');
+  if (!Array.isArray(services)) throw new InputError('replicaServices', services, 'must be a list of replica services');
+  if (apps.length + services.length === 0) throw new InputError('applications', apps, 'and replicaServices: at least one application or replica service is needed');
   const path = (v: unknown, field: string) => resolve(base, str(v, field));
   const kubeconfig = kube.kubeconfig === undefined ? undefined : path(kube.kubeconfig, 'kubernetes.kubeconfig');
   const config: LoopConfig = {
@@ -106,12 +138,58 @@ export function loopConfig(raw: unknown, base = process.cwd()): LoopConfig {
     metricsAddress: str(r.metricsAddress ?? '127.0.0.1', 'metricsAddress'),
     queries: { ...DEFAULT_QUERIES },
     applications: apps.map((a, i) => application(a, `applications[${i}]`, path)),
+    replicaServices: services.map((v, i) => replicaService(v, `replicaServices[${i}]`, path)),
   };
   for (const [k, v] of Object.entries(queries)) (config.queries as unknown as Record<string, string>)[k] = str(v, `queries.${k}`);
-  const names = config.applications.map((a) => a.name);
+  const names = [...config.applications, ...config.replicaServices].map((a) => a.name);
   const twice = names.find((n, i) => names.indexOf(n) !== i);
-  if (twice) throw new InputError('applications', twice, 'names an application twice');
+  if (twice) throw new InputError(names.lastIndexOf(twice) < config.applications.length ? 'applications' : 'replicaServices', twice, 'is the name of two applications or services (names label the metrics and the audit log)');
   return config;
+}
+
+/** A name that labels metrics and names files. */
+function label(v: unknown, at: string): string {
+  const name = str(v, at);
+  if (!/^[A-Za-z0-9_.-]+$/.test(name)) throw new InputError(at, name, 'must be letters, digits, _ . or - (it names plan files and metric labels)');
+  return name;
+}
+
+function replicaService(raw: unknown, at: string, path: (v: unknown, field: string) => string): ReplicaServiceConfig {
+  const r = obj(raw, at, ['name', 'service', 'workload', 'policy', 'forecaster', 'model', 'seasonMin', 'historyMin', 'minuteS']);
+  const name = label(r.name, `${at}.name`);
+  let service = STREAMING_STORE;
+  if (r.service !== undefined) {
+    const file = path(r.service, `${at}.service`);
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (e) {
+      throw new InputError(`${at}.service`, r.service, `cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
+    try {
+      service = readProtoJson('copt.v1.ReplicaService', text, 'service').readWith((m) => validateReplicaService(serviceFields(m)));
+    } catch (e) {
+      if (e instanceof InputError) throw new InputError(`${at}.service`, r.service, `is not a valid replica service: ${e.message}`);
+      throw e;
+    }
+  }
+  const w = obj(r.workload ?? {}, `${at}.workload`, ['kind', 'namespace', 'name']);
+  oneOf(w.kind ?? 'Deployment', `${at}.workload.kind`, ['Deployment'] as const);
+  const workload: WorkloadRef = { kind: 'Deployment', namespace: str(w.namespace ?? 'default', `${at}.workload.namespace`), name: str(w.name ?? name.toLowerCase(), `${at}.workload.name`) };
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(workload.name)) throw new InputError(`${at}.workload.name`, workload.name, 'must be a Kubernetes name (lower-case letters, digits and -)');
+  const whole = (v: unknown, field: string, least: number) => num(v, `${at}.${field}`, (x) => Number.isInteger(x) && x >= least, `must be a whole number >= ${least}`);
+  const seasonMin = whole(r.seasonMin ?? 7 * 1440, 'seasonMin', 1);
+  const historyMin = whole(r.historyMin ?? 2 * seasonMin, 'historyMin', seasonMin + 1);
+  const forecaster = oneOf(r.forecaster ?? 'seasonal', `${at}.forecaster`, FORECASTERS);
+  if (forecaster === 'lstm' && r.model === undefined && historyMin < 2 * 1440) throw new InputError(`${at}.historyMin`, historyMin, 'must be at least 2880 (two days) to train the LSTM on, or name a stored model');
+  return {
+    name, service, workload,
+    policy: oneOf(r.policy ?? 'planner', `${at}.policy`, LOOP_POLICIES),
+    forecaster,
+    ...(r.model === undefined ? {} : { model: path(r.model, `${at}.model`) }),
+    seasonMin, historyMin,
+    minuteS: num(r.minuteS ?? 60, `${at}.minuteS`, (x) => x > 0 && x <= 60, 'must be in (0, 60]'),
+  };
 }
 
 function application(raw: unknown, at: string, path: (v: unknown, field: string) => string): ApplicationConfig {
@@ -121,8 +199,7 @@ function application(raw: unknown, at: string, path: (v: unknown, field: string)
   const p = obj(m.prices ?? {}, `${at}.migration.prices`, ['deployment', 'partition', 'layerType', 'instance']);
   const s = obj(a.solve ?? {}, `${at}.solve`, ['method', 'seconds', 'seed']);
   const price = (k: string) => num(p[k] ?? 0, `${at}.migration.prices.${k}`, (x) => x >= 0, 'must be >= 0');
-  const name = str(a.name, `${at}.name`);
-  if (!/^[A-Za-z0-9_.-]+$/.test(name)) throw new InputError(`${at}.name`, name, 'must be letters, digits, _ . or - (it names plan files and metric labels)');
+  const name = label(a.name, `${at}.name`);
   return {
     name,
     system: path(a.system, `${at}.system`),

@@ -75,7 +75,7 @@ export class ApplicationLoop {
     }
     mark('totalMs', t0);
     line.state = this.state;
-    this.record(line);
+    recordCycle(this.config, this.deps, line);
     return line;
   }
 
@@ -175,17 +175,13 @@ export class ApplicationLoop {
     if (!line.error) this.take(line, await this.deps.cluster.enact({ id: plan.id, cause: plan.cause, states: plan.states }), now);
     line.timings.totalMs = Math.round(performance.now() - t0);
     line.state = this.state;
-    this.record(line);
+    recordCycle(this.config, this.deps, line);
     return line;
   }
 
   /** The enactment's report into the line and the state. */
   private take(line: AuditLine, report: EnactReport, now: number): void {
-    line.writes = report.writes;
-    line.outcome = report.outcome;
-    if (report.notes.length) line.notes = [...(line.notes ?? []), ...report.notes];
-    if (report.error) line.error = report.error;
-    if (report.undoFailures) line.error += `; not undone: ${report.undoFailures.join('; ')}`;
+    takeReport(line, report);
     if (report.outcome === 'enacted') this.state = { ...this.state, lastEnactAt: now, violationStreak: 0 };
   }
 
@@ -196,25 +192,35 @@ export class ApplicationLoop {
     return file;
   }
 
-  /** The audit line, the metrics and one log line. */
-  private record(line: AuditLine): void {
-    appendAudit(this.config.audit, line);
-    const { metrics, log } = this.deps;
-    const app = this.app.name;
-    metrics.cycles.inc({ app, outcome: line.outcome });
-    metrics.cycleSeconds.observe({ app }, (line.timings.totalMs ?? 0) / 1000);
-    if (line.outcome === 'enacted') metrics.enactments.inc({ app });
-    if (['no-data', 'error', 'refused', 'undone', 'undo-incomplete'].includes(line.outcome)) metrics.failures.inc({ app, outcome: line.outcome });
-    if (line.decision || line.outcome === 'steady') metrics.lastDecision.set({ app }, Date.parse(line.time) / 1000);
-    const lambda = typeof line.inputs.lambda === 'number' ? ` load ${fmt(line.inputs.lambda)}` : '';
-    const max = typeof line.inputs.maxLambda === 'number' ? ` max ${fmt(line.inputs.maxLambda)}` : '';
-    const plan = line.planId ? ` plan ${line.planId} (${line.changes?.length ?? 0} changes, ${line.writes?.length ?? 0} writes)` : '';
-    log(`copt loop: ${app} #${line.cycle} ${(line.timings.totalMs ?? 0) / 1000}s${lambda}${max} ${line.outcome}${plan}: ${line.reason}${line.error ? ` (${line.error})` : ''}`);
-  }
-
   private deadline(seconds: number): Date {
     return new Date(Date.now() + seconds * 1000);
   }
+}
+
+/** An enactment's report into an audit line. */
+export function takeReport(line: AuditLine, report: EnactReport): void {
+  line.writes = report.writes;
+  line.outcome = report.outcome;
+  if (report.notes.length) line.notes = [...(line.notes ?? []), ...report.notes];
+  if (report.error) line.error = report.error;
+  if (report.undoFailures) line.error += `; not undone: ${report.undoFailures.join('; ')}`;
+}
+
+/** A cycle's audit line appended, the metrics updated and one log line. */
+export function recordCycle(config: LoopConfig, deps: CycleDeps, line: AuditLine): void {
+  appendAudit(config.audit, line);
+  const { metrics, log } = deps;
+  const app = line.app;
+  metrics.cycles.inc({ app, outcome: line.outcome });
+  metrics.cycleSeconds.observe({ app }, (line.timings.totalMs ?? 0) / 1000);
+  if (line.outcome === 'enacted') metrics.enactments.inc({ app });
+  if (['no-data', 'error', 'refused', 'undone', 'undo-incomplete'].includes(line.outcome)) metrics.failures.inc({ app, outcome: line.outcome });
+  if (line.decision || line.outcome === 'steady') metrics.lastDecision.set({ app }, Date.parse(line.time) / 1000);
+  const load = typeof line.inputs.lambda === 'number' ? ` load ${fmt(line.inputs.lambda)}` : typeof line.inputs.load === 'number' ? ` load ${fmt(line.inputs.load)}/min` : '';
+  const max = typeof line.inputs.maxLambda === 'number' ? ` max ${fmt(line.inputs.maxLambda)}` : '';
+  const replicas = typeof line.inputs.running === 'number' ? ` replicas ${line.inputs.running}` : '';
+  const plan = line.planId ? ` plan ${line.planId} (${line.changes?.length ?? 0} changes, ${line.writes?.length ?? 0} writes)` : '';
+  log(`copt loop: ${app} #${line.cycle} ${(line.timings.totalMs ?? 0) / 1000}s${load}${max}${replicas} ${line.outcome}${plan}: ${line.reason}${line.error ? ` (${line.error})` : ''}`);
 }
 
 /** The same wanted states, the same id: a plan enacted twice is one plan. */

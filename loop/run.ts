@@ -6,6 +6,7 @@ import { restoreState, type AuditLine } from './audit.js';
 import type { LoopConfig, Mode } from './config.js';
 import { ApplicationLoop } from './cycle.js';
 import { LoopMetrics } from './metrics.js';
+import { ReplicaServiceLoop } from './replicas.js';
 
 /** The loop's parts, wired from its configuration; each application's state restored from the audit log. */
 export function loopParts(config: LoopConfig, log: (line: string) => void = (l) => console.log(l)) {
@@ -19,7 +20,10 @@ export function loopParts(config: LoopConfig, log: (line: string) => void = (l) 
     log,
   };
   const restored = restoreState(config.audit);
-  const apps = config.applications.map((a) => new ApplicationLoop(config, a, deps, restored.get(a.name)?.state, restored.get(a.name)?.cycle));
+  const apps: (ApplicationLoop | ReplicaServiceLoop)[] = [
+    ...config.applications.map((a) => new ApplicationLoop(config, a, deps, restored.get(a.name)?.state, restored.get(a.name)?.cycle)),
+    ...config.replicaServices.map((s) => new ReplicaServiceLoop(config, s, deps, restored.get(s.name)?.cycle)),
+  ];
   return { apps, metrics, close: () => (optimizer as unknown as Client).close() };
 }
 
@@ -32,7 +36,7 @@ export interface RunOptions {
 }
 
 /**
- * Runs cycles every `intervalS`, each application in turn, until the cycle count or the signal;
+ * Runs cycles every `intervalS`, each application and replica service in turn, until the cycle count or the signal;
  * a cycle that overruns the interval makes the next start at once, never two at a time.
  */
 export async function runLoop(config: LoopConfig, options: RunOptions = {}): Promise<AuditLine[]> {

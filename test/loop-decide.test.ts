@@ -1,7 +1,11 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Mapping } from '../adapters/kubernetes/mapping.js';
 import { loopConfig } from '../loop/config.js';
 import { decide, violations, type AppState } from '../loop/decide.js';
+import { STREAMING_STORE } from '../server/replicas/model.js';
 import { tinyDecision, tinySystem } from './helpers/tiny-system.js';
 
 const app = () => loopConfig({ applications: [{ name: 'shop', system: 'sys.json' }] }).applications[0];
@@ -63,7 +67,22 @@ describe('the loop configuration', () => {
     expect(bad({ migration: { prices: { instance: -1 } } })).toThrow('applications[0].migration.prices.instance = -1: must be >= 0');
     expect(bad({ solve: { method: 'exact' } })).toThrow(/applications\[0\]\.solve\.method = "exact": must be one of auto/);
     expect(bad({ colour: 'red' })).toThrow(/applications\[0\]\.colour = "red": is not a field here/);
-    expect(() => loopConfig({ applications: [] })).toThrow(/applications = \[\]: must be a list of at least one application/);
+    expect(() => loopConfig({ applications: [] })).toThrow(/applications = \[\]: and replicaServices: at least one application or replica service is needed/);
+  });
+
+  it('fills a replica service\'s defaults and names a wrong field with its value', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'copt-config-'));
+    writeFileSync(join(dir, 'web.json'), JSON.stringify({ ...STREAMING_STORE, name: 'web', maxReplicas: 0 }));
+    const service = (s: object) => () => loopConfig({ replicaServices: [{ name: 'Store', ...s }] }, dir).replicaServices[0];
+    expect(service({})()).toMatchObject({ service: STREAMING_STORE, workload: { kind: 'Deployment', namespace: 'default', name: 'store' }, policy: 'planner', forecaster: 'seasonal', seasonMin: 10080, historyMin: 20160, minuteS: 60 });
+    expect(service({ policy: 'oracle' })).toThrow(/replicaServices\[0\]\.policy = "oracle": must be one of reactive, memory, hpa, predictive, planner/);
+    expect(service({ seasonMin: 60, historyMin: 60 })).toThrow('replicaServices[0].historyMin = 60: must be a whole number >= 61');
+    expect(service({ forecaster: 'lstm', seasonMin: 60 })).toThrow('replicaServices[0].historyMin = 120: must be at least 2880 (two days) to train the LSTM on, or name a stored model');
+    expect(service({ service: 'web.json' })).toThrow(/replicaServices\[0\]\.service = "web.json": is not a valid replica service: maxReplicas = 0: must be a whole number >= 1/);
+    expect(service({ service: 'none.json' })).toThrow('replicaServices[0].service = "none.json": cannot be read (ENOENT)');
+    expect(service({ workload: { kind: 'StatefulSet' } })).toThrow(/replicaServices\[0\]\.workload\.kind = "StatefulSet": must be one of Deployment/);
+    expect(() => loopConfig({ applications: [{ name: 'shop', system: 's.json' }], replicaServices: [{ name: 'shop' }] })).toThrow(/replicaServices = "shop": is the name of two/);
+    rmSync(dir, { recursive: true });
   });
 });
 

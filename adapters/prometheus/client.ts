@@ -24,6 +24,9 @@ export interface PrometheusOptions {
 
 type Json = Record<string, any>;
 
+/** The most points Prometheus answers in one range query. */
+const MAX_POINTS = 11_000;
+
 /** Asks one Prometheus server; every answer is a reading, every failure a reason. */
 export class PrometheusClient {
   private readonly url: string;
@@ -53,25 +56,31 @@ export class PrometheusClient {
     return this.sampleOf(query, sample!, atS ?? Date.now() / 1000);
   }
 
-  /** One series over [startS, endS] at a step: a range query that must give exactly one series; steps without a sample are null. */
+  /**
+   * One series over [startS, endS] at a step: range queries that must each give one series (a range
+   * longer than Prometheus's 11,000 points per query is asked in parts); steps without a sample are null.
+   */
   async series(query: string, startS: number, endS: number, stepS: number): Promise<SeriesReading> {
-    const body = await this.call('query_range', { query, start: String(startS), end: String(endS), step: String(stepS) });
-    if (!body.ok) return body;
-    const { resultType, result } = body.data;
-    if (resultType !== 'matrix') return { ok: false, reason: `${query} gives a ${resultType}; a series is expected` };
-    if (result.length === 0) return { ok: false, reason: `no series matches ${query} between ${iso(startS)} and ${iso(endS)}` };
-    if (result.length > 1) return { ok: false, reason: `${result.length} series match ${query}; one is expected` };
     const steps = Math.floor((endS - startS) / stepS + 1e-9) + 1;
     const values: (number | null)[] = new Array(steps).fill(null);
     let newest = -Infinity;
-    for (const [t, v] of result[0].values as [number, string][]) {
-      const k = Math.round((t - startS) / stepS);
-      const x = Number(v);
-      if (k < 0 || k >= steps || !Number.isFinite(x)) continue;
-      values[k] = x;
-      newest = Math.max(newest, t);
+    for (let first = 0; first < steps; first += MAX_POINTS) {
+      const from = startS + first * stepS;
+      const to = startS + (Math.min(steps, first + MAX_POINTS) - 1) * stepS;
+      const body = await this.call('query_range', { query, start: String(from), end: String(to), step: String(stepS) });
+      if (!body.ok) return body;
+      const { resultType, result } = body.data;
+      if (resultType !== 'matrix') return { ok: false, reason: `${query} gives a ${resultType}; a series is expected` };
+      if (result.length > 1) return { ok: false, reason: `${result.length} series match ${query}; one is expected` };
+      for (const [t, v] of (result[0]?.values ?? []) as [number, string][]) {
+        const k = Math.round((t - startS) / stepS);
+        const x = Number(v);
+        if (k < 0 || k >= steps || !Number.isFinite(x)) continue;
+        values[k] = x;
+        newest = Math.max(newest, t);
+      }
     }
-    if (!Number.isFinite(newest)) return { ok: false, reason: `${query} has no finite sample between ${iso(startS)} and ${iso(endS)}` };
+    if (!Number.isFinite(newest)) return { ok: false, reason: `no series matches ${query} with a finite sample between ${iso(startS)} and ${iso(endS)}` };
     if (endS - newest > this.stalenessS) return { ok: false, reason: `${query}: the newest sample (${iso(newest)}) is ${Math.round(endS - newest)} s older than ${iso(endS)} (limit ${this.stalenessS} s)` };
     return { ok: true, start: startS, stepS, values };
   }

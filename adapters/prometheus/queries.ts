@@ -10,7 +10,7 @@ export interface QueryTemplates {
   arrivalRate: string;
   /** a component's response time, in seconds (SPACE4AI's limits are on the mean) */
   componentResponseTime: string;
-  /** requests per minute of a replica service (its load history) */
+  /** requests per minute of a replica service, `{window}` its minute (e.g. 60s) and `{minuteS}` that in seconds */
   serviceLoad: string;
   /** a path's response time (`{path}` is the global constraint's name); absent: the sum of its components' */
   pathResponseTime?: string;
@@ -19,7 +19,7 @@ export interface QueryTemplates {
 export const DEFAULT_QUERIES: QueryTemplates = {
   arrivalRate: 'sum(rate(copt_requests_total{app="{app}",component="{component}"}[{window}]))',
   componentResponseTime: 'sum(rate(copt_request_seconds_sum{app="{app}",component="{component}"}[{window}])) / sum(rate(copt_request_seconds_count{app="{app}",component="{component}"}[{window}]))',
-  serviceLoad: 'sum(rate(copt_requests_total{service="{service}"}[1m])) * 60',
+  serviceLoad: 'sum(rate(copt_requests_total{service="{service}"}[{window}])) * {minuteS}',
 };
 
 /** A template with its placeholders filled; a placeholder without a value is an error naming it. */
@@ -35,13 +35,14 @@ export function fillQuery(template: string, values: Record<string, string | numb
 export type LoadHistory = { ok: true; startS: number; loads: number[]; filled: number } | { ok: false; reason: string };
 
 /**
- * The last `minutes` minutes of a service's load, one value a minute, ending at `endS`. A minute
- * without a sample takes the one before it (counted in `filled`); more than `maxMissing` of them
- * (default a tenth), or a missing first minute, is no data: a gap is never read as zero load.
+ * The last `minutes` minutes of a service's load, one value a minute (of `minuteS` seconds, 60
+ * unless a trace is replayed faster), the last at `endS`. A minute without a sample takes the one
+ * before it (counted in `filled`); more than `maxMissing` of them (default a tenth), or a missing
+ * first minute, is no data: a gap is never read as zero load.
  */
-export async function loadHistory(client: PrometheusClient, query: string, endS: number, minutes: number, maxMissing = Math.floor(minutes / 10)): Promise<LoadHistory> {
-  const startS = endS - (minutes - 1) * 60;
-  const s = await client.series(query, startS, endS, 60);
+export async function loadHistory(client: PrometheusClient, query: string, endS: number, minutes: number, maxMissing = Math.floor(minutes / 10), minuteS = 60): Promise<LoadHistory> {
+  const startS = endS - (minutes - 1) * minuteS;
+  const s = await client.series(query, startS, endS, minuteS);
   if (!s.ok) return s;
   const missing = s.values.filter((v) => v === null).length;
   if (missing > maxMissing) return { ok: false, reason: `${query}: ${missing} of ${minutes} minutes have no sample (at most ${maxMissing} allowed)` };

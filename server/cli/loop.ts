@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { readLoopConfig, MODES } from '../../loop/config.js';
-import type { PlanFile } from '../../loop/cycle.js';
+import { ApplicationLoop, type PlanFile } from '../../loop/cycle.js';
 import { loopParts, runLoop } from '../../loop/run.js';
 import { choice, EXIT, helpHint, options, UsageError, type Command } from './args.js';
 
@@ -36,7 +36,7 @@ async function loop(args: string[]): Promise<number> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    console.log(`copt loop: ${cfg.applications.length} application(s), every ${cfg.intervalS} s, mode ${mode}, audit ${cfg.audit}`);
+    console.log(`copt loop: ${cfg.applications.length} application(s), ${cfg.replicaServices.length} replica service(s), every ${cfg.intervalS} s, mode ${mode}, audit ${cfg.audit}`);
     const lines = await runLoop(cfg, { mode, cycles: values.once ? 1 : undefined, signal: stop.signal });
     return lines.some((l) => ['error', 'undone', 'undo-incomplete'].includes(l.outcome)) && values.once ? EXIT.noSolution : EXIT.ok;
   } finally {
@@ -57,7 +57,7 @@ async function approve(args: string[]): Promise<number> {
   }
   const { apps, close } = loopParts(cfg);
   try {
-    const app = apps.find((a) => a.app.name === plan.app);
+    const app = apps.find((a): a is ApplicationLoop => a instanceof ApplicationLoop && a.app.name === plan.app);
     if (!app || typeof plan.id !== 'string' || !Array.isArray(plan.states)) throw new UsageError(`${positionals[0]}: not a plan of an application in ${values.config} (app ${JSON.stringify(plan.app)})`);
     const line = await app.approve(plan);
     return line.outcome === 'enacted' || line.outcome === 'unchanged' ? EXIT.ok : EXIT.noSolution;

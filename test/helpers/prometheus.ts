@@ -1,10 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Counter, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** A free loopback port (bound and released). */
 export async function freePort(): Promise<number> {
@@ -39,12 +39,24 @@ export async function startExporter() {
   };
 }
 
+export interface PrometheusOptions {
+  /** default 1s */
+  scrapeInterval?: string;
+  /** OpenMetrics text of past samples, written into the data folder with promtool before the start (a history to read) */
+  backfill?: string;
+}
+
 /** A real Prometheus (Debian's package) on loopback with a temporary data folder, scraping `target` every second. */
-export async function startPrometheus(target: string): Promise<{ url: string; stop: () => Promise<void> }> {
+export async function startPrometheus(target: string, options: PrometheusOptions = {}): Promise<{ url: string; stop: () => Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'copt-prometheus-'));
   const port = await freePort();
+  if (options.backfill) {
+    writeFileSync(join(dir, 'backfill.om'), options.backfill);
+    execFileSync('promtool', ['tsdb', 'create-blocks-from', 'openmetrics', join(dir, 'backfill.om'), join(dir, 'data')], { stdio: 'pipe' });
+  }
+  const every = options.scrapeInterval ?? '1s';
   writeFileSync(join(dir, 'prometheus.yml'), [
-    'global: { scrape_interval: 1s, evaluation_interval: 1s }',
+    `global: { scrape_interval: ${every}, scrape_timeout: ${every}, evaluation_interval: ${every} }`,
     'scrape_configs:',
     `  - { job_name: app, static_configs: [ { targets: ["${target}"] } ] }`,
     '',
@@ -52,6 +64,8 @@ export async function startPrometheus(target: string): Promise<{ url: string; st
   const child: ChildProcess = spawn('prometheus', [
     `--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`,
     `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn',
+    // a backfilled history may reach weeks back: keep it
+    '--storage.tsdb.retention.time=3650d',
   ], { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   child.stderr!.on('data', (b: Buffer) => { log += b.toString(); });
@@ -102,4 +116,34 @@ export async function startAppExporter(app: string) {
       return stop();
     },
   };
+}
+
+/**
+ * Per-minute service loads as a gauge `copt_service_load{service}` on loopback, for loops whose
+ * minutes last `minuteS` seconds: `set` fixes a service's load from now on; `history` writes the
+ * same gauge for past minutes in OpenMetrics (a sample in the middle of each minute of the clock
+ * `floor(unix seconds / minuteS)`), for startPrometheus's backfill.
+ */
+export async function startServiceLoadExporter() {
+  const registry = new Registry();
+  const gauge = new Gauge({ name: 'copt_service_load', help: 'load per minute', labelNames: ['service'], registers: [registry] });
+  const { port, stop } = await serveRegistry(registry);
+  return {
+    port,
+    stop,
+    set: (service: string, load: number) => gauge.set({ service }, load),
+  };
+}
+
+/**
+ * OpenMetrics text of services' loads, each for minutes first, first + 1, ... of a clock of
+ * `minuteS`-second minutes, as scraped from `target` (startPrometheus's job and instance labels:
+ * the history and the live samples are one series).
+ */
+export function serviceLoadHistory(histories: { service: string; first: number; loads: number[] }[], minuteS: number, target: string): string {
+  const lines = ['# HELP copt_service_load load per minute', '# TYPE copt_service_load gauge'];
+  for (const { service, first, loads } of histories) {
+    loads.forEach((x, i) => lines.push(`copt_service_load{instance="${target}",job="app",service="${service}"} ${x} ${((first + i + 0.5) * minuteS).toFixed(3)}`));
+  }
+  return `${lines.join('\n')}\n# EOF\n`;
 }
