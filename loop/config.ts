@@ -4,6 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import type { MappingConfig, WorkloadRef } from '../adapters/kubernetes/mapping.js';
 import { DEFAULT_QUERIES, type QueryTemplates } from '../adapters/prometheus/queries.js';
 import { serviceFields } from '../server/grpc/convert-replicas.js';
+import { parseTokens, type ClientSecurity } from '../server/grpc/security.js';
 import { InputError } from '../server/input-error.js';
 import { readProtoJson } from '../server/proto-json.js';
 import { STREAMING_STORE, type ReplicaService } from '../server/replicas/model.js';
@@ -67,6 +68,8 @@ export interface ReplicaServiceConfig {
 export interface LoopConfig {
   /** the copt serve address the loop calls */
   server: string;
+  /** TLS and the bearer token for it (files read when the configuration is) */
+  serverSecurity: ClientSecurity;
   prometheus: { url: string; timeoutS: number; stalenessS: number };
   kubernetes: { kubeconfig?: string; fieldManager: string; rolloutTimeoutS: number };
   intervalS: number;
@@ -106,7 +109,7 @@ export function readLoopConfig(file: string): LoopConfig {
 
 /** A configuration object checked and completed with the defaults. */
 export function loopConfig(raw: unknown, base = process.cwd()): LoopConfig {
-  const r = obj(raw, '(config)', ['server', 'prometheus', 'kubernetes', 'intervalS', 'mode', 'plansDir', 'audit', 'pauseFile', 'metricsPort', 'metricsAddress', 'queries', 'applications', 'replicaServices']);
+  const r = obj(raw, '(config)', ['server', 'serverSecurity', 'prometheus', 'kubernetes', 'intervalS', 'mode', 'plansDir', 'audit', 'pauseFile', 'metricsPort', 'metricsAddress', 'queries', 'applications', 'replicaServices']);
   const prom = obj(r.prometheus ?? {}, 'prometheus', ['url', 'timeoutS', 'stalenessS']);
   const kube = obj(r.kubernetes ?? {}, 'kubernetes', ['kubeconfig', 'fieldManager', 'rolloutTimeoutS']);
   const queries = obj(r.queries ?? {}, 'queries', [...Object.keys(DEFAULT_QUERIES), 'pathResponseTime']);
@@ -119,6 +122,7 @@ export function loopConfig(raw: unknown, base = process.cwd()): LoopConfig {
   const kubeconfig = kube.kubeconfig === undefined ? undefined : path(kube.kubeconfig, 'kubernetes.kubeconfig');
   const config: LoopConfig = {
     server: str(r.server ?? '127.0.0.1:50051', 'server'),
+    serverSecurity: serverSecurity(r.serverSecurity ?? {}, path),
     prometheus: {
       url: str(prom.url ?? 'http://127.0.0.1:9090', 'prometheus.url'),
       timeoutS: num(prom.timeoutS ?? 5, 'prometheus.timeoutS', (x) => x > 0, 'must be > 0'),
@@ -145,6 +149,25 @@ export function loopConfig(raw: unknown, base = process.cwd()): LoopConfig {
   const twice = names.find((n, i) => names.indexOf(n) !== i);
   if (twice) throw new InputError(names.lastIndexOf(twice) < config.applications.length ? 'applications' : 'replicaServices', twice, 'is the name of two applications or services (names label the metrics and the audit log)');
   return config;
+}
+
+/** The files of `serverSecurity`, read: a CA for TLS, a client certificate and key for mutual TLS, a file whose first token is sent. */
+function serverSecurity(raw: unknown, path: (v: unknown, field: string) => string): ClientSecurity {
+  const r = obj(raw, 'serverSecurity', ['ca', 'cert', 'key', 'tokenFile']);
+  const read = (k: string) => {
+    if (r[k] === undefined) return undefined;
+    try {
+      return readFileSync(path(r[k], `serverSecurity.${k}`));
+    } catch (e) {
+      throw new InputError(`serverSecurity.${k}`, r[k], `cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
+  };
+  const [ca, cert, key, tokens] = ['ca', 'cert', 'key', 'tokenFile'].map(read);
+  if ((cert === undefined) !== (key === undefined)) throw new InputError(`serverSecurity.${cert ? 'key' : 'cert'}`, undefined, 'must be given with serverSecurity.' + (cert ? 'cert' : 'key'));
+  if (cert && !ca) throw new InputError('serverSecurity.ca', undefined, 'must be given with a client certificate (mutual TLS is TLS first)');
+  const token = tokens && parseTokens(tokens.toString('utf8'))[0];
+  if (tokens && !token) throw new InputError('serverSecurity.tokenFile', r.tokenFile, 'holds no token');
+  return { ...(ca ? { ca } : {}), ...(cert ? { cert, key } : {}), ...(token ? { token } : {}) };
 }
 
 /** A name that labels metrics and names files. */

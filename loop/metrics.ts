@@ -1,6 +1,5 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { serveMetrics, type MetricsEndpoint } from '../server/ops/metrics.js';
 
 /** The loop's own Prometheus metrics: cycles, triggers, enactments, failures, the time of the last decision. */
 export class LoopMetrics {
@@ -13,19 +12,7 @@ export class LoopMetrics {
   readonly cycleSeconds = new Histogram({ name: 'copt_loop_cycle_seconds', help: 'Wall time of a cycle', labelNames: ['app'], buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60], registers: [this.registry] });
 
   /** Serves /metrics on an address until closed. */
-  async serve(host: string, port: number): Promise<{ port: number; close: () => Promise<void> }> {
-    const server: Server = createServer(async (req, res) => {
-      if (req.url?.split('?')[0] !== '/metrics') {
-        res.writeHead(404).end('only /metrics here\n');
-        return;
-      }
-      res.setHeader('content-type', this.registry.contentType);
-      res.end(await this.registry.metrics());
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, resolve);
-    });
-    return { port: (server.address() as AddressInfo).port, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  serve(host: string, port: number): Promise<MetricsEndpoint> {
+    return serveMetrics(this.registry, host, port);
   }
 }

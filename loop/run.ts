@@ -11,7 +11,7 @@ import { ReplicaServiceLoop } from './replicas.js';
 /** The loop's parts, wired from its configuration; each application's state restored from the audit log. */
 export function loopParts(config: LoopConfig, log: (line: string) => void = (l) => console.log(l)) {
   const metrics = new LoopMetrics();
-  const optimizer = optimizerClient(config.server);
+  const optimizer = optimizerClient(config.server, config.serverSecurity);
   const deps = {
     prometheus: new PrometheusClient({ url: config.prometheus.url, timeoutMs: config.prometheus.timeoutS * 1000, stalenessS: config.prometheus.stalenessS }),
     cluster: new Cluster({ kubeconfig: config.kubernetes.kubeconfig, fieldManager: config.kubernetes.fieldManager, rolloutTimeoutMs: config.kubernetes.rolloutTimeoutS * 1000 }),

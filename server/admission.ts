@@ -75,7 +75,8 @@ export class Admission {
   /** what a work takes beyond its budget (thread hand-over, decode), learnt from the works that ended */
   private overheadMs = 10;
 
-  constructor(readonly workers: number, readonly maxQueue: number) {
+  /** `onStop` hears each running work asked to stop, with the cause */
+  constructor(readonly workers: number, readonly maxQueue: number, private readonly onStop: (cause: StopCause) => void = () => {}) {
     if (!(Number.isInteger(workers) && workers >= 1)) throw new Error(`workers must be a whole number >= 1, not ${workers}`);
     if (!(Number.isInteger(maxQueue) && maxQueue >= 0)) throw new Error(`maxQueue must be a whole number >= 0, not ${maxQueue}`);
   }
@@ -187,7 +188,18 @@ export class Admission {
     if (this.closing && this.running.size === 0) this.drained();
   }
 
+  /** Calls waiting for a worker. */
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  /** Workers running a call. */
+  get busy(): number {
+    return this.running.size;
+  }
+
   private halt(entry: Entry, cause: StopCause): void {
+    if (entry.cause === undefined) this.onStop(cause);
     entry.cause ??= cause;
     requestStop(entry.work.stop);
   }

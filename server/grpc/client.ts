@@ -1,12 +1,14 @@
 import * as grpc from '@grpc/grpc-js';
 import { optimizerService } from './contract.js';
+import { clientOptions, type ClientSecurity } from './security.js';
 
 type Msg = Record<string, any>;
 
-/** A client of the Optimizer service at host:port. */
-export function optimizerClient(address: string): grpc.Client & Record<string, any> {
+/** A client of the Optimizer service at host:port, plaintext unless `security` gives a CA, with its bearer token if it gives one. */
+export function optimizerClient(address: string, security?: ClientSecurity): grpc.Client & Record<string, any> {
   const Optimizer = optimizerService();
-  return new Optimizer(address, grpc.credentials.createInsecure()) as grpc.Client & Record<string, any>;
+  const { credentials, options } = clientOptions(security);
+  return new Optimizer(address, credentials, options) as grpc.Client & Record<string, any>;
 }
 
 /** Calls SolvePlacementStream; resolves with the final solution message, reporting progress messages on the way. */

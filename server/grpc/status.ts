@@ -2,6 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import { OverloadedError } from '../admission.js';
 import { InputError, wellFormed } from '../input-error.js';
 import { NoSolutionError } from '../placement/service.js';
+import { UnauthenticatedError } from './security.js';
 import { StoppedError } from '../stopped-error.js';
 
 /** A request whose bytes do not decode as its message: answered INVALID_ARGUMENT, not grpc-js's INTERNAL. */
@@ -19,7 +20,7 @@ const STOPPED: Record<StoppedError['why'], grpc.status> = {
  * An error as a call's status: bad input -> INVALID_ARGUMENT with the field path in the `field`
  * trailer (`(request)` for bytes that do not decode); overload -> RESOURCE_EXHAUSTED with a retry hint (`grpc-retry-pushback-ms`); stopped
  * work -> CANCELLED, DEADLINE_EXCEEDED or UNAVAILABLE (shutdown, retryable); an exact solve with
- * nothing to answer -> FAILED_PRECONDITION; anything else is INTERNAL and logged.
+ * nothing to answer -> FAILED_PRECONDITION; no or a wrong bearer token -> UNAUTHENTICATED; anything else is INTERNAL and logged.
  */
 export function asStatus(err: unknown): Partial<grpc.StatusObject> {
   const status = statusOf(err);
@@ -43,6 +44,7 @@ function statusOf(err: unknown): Partial<grpc.StatusObject> {
     metadata.set('grpc-retry-pushback-ms', String(Math.ceil(err.retryAfterMs)));
     return { code: grpc.status.RESOURCE_EXHAUSTED, details: err.message, metadata };
   }
+  if (err instanceof UnauthenticatedError) return { code: grpc.status.UNAUTHENTICATED, details: err.message };
   if (err instanceof StoppedError) return { code: STOPPED[err.why], details: err.message };
   if (err instanceof NoSolutionError) return { code: grpc.status.FAILED_PRECONDITION, details: err.message };
   console.error('copt: internal error:', err);
