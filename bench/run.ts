@@ -9,6 +9,7 @@ import { benchPlacementCli } from './placement-cli.js';
 import { benchReplicas } from './replicas.js';
 import { benchReplicasShared } from './replicas-shared.js';
 import { benchRuntime } from './runtime.js';
+import { benchScaleOut } from './scale-out.js';
 import { benchService } from './service.js';
 
 const BENCHES: Record<string, (args: string[]) => Promise<void>> = {
@@ -24,6 +25,7 @@ const BENCHES: Record<string, (args: string[]) => Promise<void>> = {
   runtime: benchRuntime,
   'max-load': benchMaxLoad,
   loop: benchLoop,
+  'scale-out': benchScaleOut,
 };
 
 const [name, ...args] = process.argv.slice(2);
