@@ -1,4 +1,5 @@
 import { benchEngines } from './engines.js';
+import { benchEvaluateRate } from './evaluate-rate.js';
 import { benchExecTime } from './exec-time.js';
 import { benchFuzz } from './fuzz.js';
 import { benchLoop } from './loop.js';
@@ -26,6 +27,7 @@ const BENCHES: Record<string, (args: string[]) => Promise<void>> = {
   'max-load': benchMaxLoad,
   loop: benchLoop,
   'scale-out': benchScaleOut,
+  'evaluate-rate': benchEvaluateRate,
 };
 
 const [name, ...args] = process.argv.slice(2);

@@ -38,7 +38,7 @@ function engineOf(e: Msg | undefined): SolvePlacementInput['engine'] {
 
 /** The system of a request with a system_source: native (validated) or SPACE4AI JSON. */
 export function systemOf(req: Msg): PlacementSystem {
-  if (req.systemSource === 'space4aiJson') return parseSpace4aiSystem(req.space4aiJson);
+  if (req.systemSource === 'space4aiJson') return parsedSystem(req.space4aiJson);
   if (req.systemSource === 'system') {
     const s = req.system;
     // proto3 cannot tell an absent local limit from 0 without presence; the loader marks presence.
@@ -46,6 +46,48 @@ export function systemOf(req: Msg): PlacementSystem {
     return validateSystem(s);
   }
   throw new InputError('system_source', undefined, 'must give system or space4ai_json');
+}
+
+/** Parsed systems kept, by their JSON text: at most this many, and texts of at most this many characters in all. */
+const SYSTEM_CACHE = { entries: 32, chars: 32 * 2 ** 20 };
+const parsedSystems = new Map<string, PlacementSystem>();
+let cachedChars = 0;
+
+/**
+ * A SPACE4AI system text parsed and validated, from the cache when the same text came before: an
+ * orchestrator sends one system with many decisions, and parsing is about half of an evaluation's
+ * time. Least recently used texts go first; a cached system is frozen, so that no reader can change
+ * what the next call gets. Texts that fail are not kept.
+ */
+export function parsedSystem(text: string): PlacementSystem {
+  const hit = parsedSystems.get(text);
+  if (hit) {
+    parsedSystems.delete(text);
+    parsedSystems.set(text, hit);
+    return hit;
+  }
+  const system = deepFreeze(parseSpace4aiSystem(text));
+  if (typeof text === 'string' && text.length <= SYSTEM_CACHE.chars) {
+    parsedSystems.set(text, system);
+    cachedChars += text.length;
+    for (const [old] of parsedSystems) {
+      if (parsedSystems.size <= SYSTEM_CACHE.entries && cachedChars <= SYSTEM_CACHE.chars) break;
+      parsedSystems.delete(old);
+      cachedChars -= old.length;
+    }
+  }
+  return system;
+}
+
+function deepFreeze<T>(value: T): T {
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v !== 'object' || v === null || Object.isFrozen(v)) continue;
+    Object.freeze(v);
+    for (const child of Object.values(v)) stack.push(child);
+  }
+  return value;
 }
 
 /** An `optional` scalar field: its value when present. */
