@@ -66,13 +66,7 @@ export class ApplicationLoop {
     const timings: Record<string, number> = {};
     const mark = (k: string, since: number) => { timings[k] = Math.round(performance.now() - since); };
     const line: AuditLine = { time: new Date(now).toISOString(), app: this.app.name, cycle: this.cycleNo, mode, inputs: {}, reason: '', outcome: 'steady', timings, state: this.state };
-    try {
-      await this.run(line, mode, now, mark);
-    } catch (e) {
-      line.outcome = 'error';
-      line.error = (e as Error).message;
-      line.reason ||= 'the cycle failed';
-    }
+    await failureRecorded(line, () => this.run(line, mode, now, mark));
     mark('totalMs', t0);
     line.state = this.state;
     recordCycle(this.config, this.deps, line);
@@ -194,6 +188,17 @@ export class ApplicationLoop {
 
   private deadline(seconds: number): Date {
     return new Date(Date.now() + seconds * 1000);
+  }
+}
+
+/** Runs a cycle's work; a failure becomes the line's error outcome, never a throw out of the loop. */
+export async function failureRecorded(line: AuditLine, work: () => Promise<void>): Promise<void> {
+  try {
+    await work();
+  } catch (e) {
+    line.outcome = 'error';
+    line.error = (e as Error).message;
+    line.reason ||= 'the cycle failed';
   }
 }
 

@@ -7,7 +7,7 @@ import { ORACLE, seasonalNaive, type Forecaster } from '../server/replicas/forec
 import { replicaPolicy, type ReplicaPolicy } from '../server/replicas/policies.js';
 import type { AuditLine } from './audit.js';
 import type { LoopConfig, Mode, ReplicaServiceConfig } from './config.js';
-import { recordCycle, takeReport, type CycleDeps } from './cycle.js';
+import { failureRecorded, recordCycle, takeReport, type CycleDeps } from './cycle.js';
 
 /** Monday 00:00 is four days after the Unix epoch (a Thursday): minute m of the loop's clock falls at this minute of the week. */
 const weekMinute = (minute: number) => (((minute - 4 * 1440) % 10080) + 10080) % 10080;
@@ -45,13 +45,7 @@ export class ReplicaServiceLoop {
     const t0 = performance.now();
     const timings: Record<string, number> = {};
     const line: AuditLine = { time: new Date(now).toISOString(), app: this.name, kind: 'replicas', cycle: this.cycleNo, mode, inputs: {}, reason: '', outcome: 'steady', timings };
-    try {
-      await this.run(line, mode, now, timings);
-    } catch (e) {
-      line.outcome = 'error';
-      line.error = (e as Error).message;
-      line.reason ||= 'the cycle failed';
-    }
+    await failureRecorded(line, () => this.run(line, mode, now, timings));
     timings.totalMs = Math.round(performance.now() - t0);
     recordCycle(this.config, this.deps, line);
     return line;

@@ -66,7 +66,7 @@ function effectiveSettings(flags: Partial<Record<Setting | 'config', string>>): 
 }
 
 /** Runs a check of settings; an error about a setting that came from the file or the environment names that source instead of the flag. */
-function naming<T>(from: Partial<Record<Setting, string>>, check: () => T): T {
+function namingSource<T>(from: Partial<Record<Setting, string>>, check: () => T): T {
   try {
     return check();
   } catch (err) {
@@ -82,7 +82,7 @@ async function serve(args: string[]): Promise<number> {
   const spec = Object.fromEntries([...SETTINGS, 'config'].map((k) => [k, { type: 'string' as const }]));
   const parsed = options(args, { ...spec, 'print-config': { type: 'boolean' } }, 0).values as Partial<Record<Setting | 'config', string>> & { 'print-config'?: boolean };
   const { settings: values, from } = effectiveSettings(parsed);
-  const checked = naming(from, () => {
+  const checked = namingSource(from, () => {
     if (values.address !== undefined && values.port !== undefined) throw new UsageError(`give --address or --port, not both (${helpHint()})`);
     const port = wholeFlag(values.port, 'port', 0, 65535);
     if (values.address !== undefined) checkAddress(values.address);

@@ -1,10 +1,10 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { serveMetrics } from '../../server/ops/metrics.js';
 
 /** A free loopback port (bound and released). */
 export async function freePort(): Promise<number> {
@@ -17,12 +17,8 @@ export async function freePort(): Promise<number> {
 
 /** A registry's metrics served on a free loopback port. */
 async function serveRegistry(registry: Registry): Promise<{ port: number; stop: () => Promise<void> }> {
-  const server: Server = createServer(async (req, res) => {
-    res.setHeader('content-type', registry.contentType);
-    res.end(await registry.metrics());
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { port: (server.address() as AddressInfo).port, stop: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  const { port, close } = await serveMetrics(registry, '127.0.0.1', 0);
+  return { port, stop: close };
 }
 
 /** A small exporter on loopback: a request counter and a latency histogram by component, which the test drives. */
