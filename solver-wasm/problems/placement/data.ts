@@ -75,6 +75,18 @@ export class PlacementData {
   partDep: StaticArray<i32> = new StaticArray<i32>(0);
   predStart: StaticArray<i32> = new StaticArray<i32>(0);
   predComp: StaticArray<i32> = new StaticArray<i32>(0);
+  // Derived inverse indexes, so a move reaches only what it touches.
+  /** partition of each candidate */
+  candPart: StaticArray<i32> = new StaticArray<i32>(0);
+  /** candidates on each resource (resCand[resCandStart[r] .. resCandStart[r + 1]]), in candidate order */
+  resCandStart: StaticArray<i32> = new StaticArray<i32>(0);
+  resCand: StaticArray<i32> = new StaticArray<i32>(0);
+  /** successor components of each component */
+  nextStart: StaticArray<i32> = new StaticArray<i32>(0);
+  nextComp: StaticArray<i32> = new StaticArray<i32>(0);
+  /** paths through each component */
+  compPathStart: StaticArray<i32> = new StaticArray<i32>(0);
+  compPath: StaticArray<i32> = new StaticArray<i32>(0);
 
   constructor(r: Reader) {
     const sizes = r.ints();
@@ -134,6 +146,55 @@ export class PlacementData {
     for (let e = 0; e < this.E; e++) {
       const to = this.edgeTo[e];
       this.predComp[this.predStart[to] + fill[to]++] = this.edgeFrom[e];
+    }
+    this.buildInverseIndexes();
+  }
+
+  private buildInverseIndexes(): void {
+    const K = this.candRes.length;
+    this.candPart = new StaticArray<i32>(K);
+    for (let p = 0; p < this.P; p++) {
+      for (let k = this.partCandStart[p]; k < this.partCandStart[p + 1]; k++) this.candPart[k] = p;
+    }
+    this.resCandStart = new StaticArray<i32>(this.R + 1);
+    for (let k = 0; k < K; k++) this.resCandStart[this.candRes[k] + 1]++;
+    for (let r = 0; r < this.R; r++) this.resCandStart[r + 1] += this.resCandStart[r];
+    this.resCand = new StaticArray<i32>(K);
+    const atRes = new StaticArray<i32>(this.R);
+    for (let k = 0; k < K; k++) {
+      const r = this.candRes[k];
+      this.resCand[this.resCandStart[r] + atRes[r]++] = k;
+    }
+    this.nextStart = new StaticArray<i32>(this.C + 1);
+    for (let e = 0; e < this.E; e++) this.nextStart[this.edgeFrom[e] + 1]++;
+    for (let c = 0; c < this.C; c++) this.nextStart[c + 1] += this.nextStart[c];
+    this.nextComp = new StaticArray<i32>(this.E);
+    const atComp = new StaticArray<i32>(this.C);
+    for (let e = 0; e < this.E; e++) {
+      const from = this.edgeFrom[e];
+      this.nextComp[this.nextStart[from] + atComp[from]++] = this.edgeTo[e];
+    }
+    // a component listed twice on a path is one entry: mark the path as seen per component
+    const lastPath = new StaticArray<i32>(this.C);
+    for (let c = 0; c < this.C; c++) lastPath[c] = -1;
+    this.compPathStart = new StaticArray<i32>(this.C + 1);
+    for (let g = 0; g < this.G; g++) {
+      for (let i = this.pathStart[g]; i < this.pathStart[g + 1]; i++) {
+        const c = this.pathComp[i];
+        if (lastPath[c] == g) continue;
+        lastPath[c] = g;
+        this.compPathStart[c + 1]++;
+      }
+    }
+    for (let c = 0; c < this.C; c++) { this.compPathStart[c + 1] += this.compPathStart[c]; lastPath[c] = -1; atComp[c] = 0; }
+    this.compPath = new StaticArray<i32>(this.compPathStart[this.C]);
+    for (let g = 0; g < this.G; g++) {
+      for (let i = this.pathStart[g]; i < this.pathStart[g + 1]; i++) {
+        const c = this.pathComp[i];
+        if (lastPath[c] == g) continue;
+        lastPath[c] = g;
+        this.compPath[this.compPathStart[c] + atComp[c]++] = g;
+      }
     }
   }
 

@@ -1,5 +1,6 @@
 import { nearlyEqual, Problem } from "../../engines/problem";
 import { Rng } from "../../rng";
+import { SumTree } from "../../sum-tree";
 import { EDGE, FAAS, FAAS_COMPONENT_RATE, FAAS_FIRST_PARTITION_RATE, PlacementData } from "./data";
 
 const TIME_TOLERANCE: f64 = 1e-9;
@@ -21,7 +22,10 @@ const UNDO_COUNT: i32 = 2;
 /**
  * SPACE4AI placement: one deployment per component, one candidate resource per partition,
  * instances per edge/VM resource. Evaluation is incremental: a move marks resources and components
- * dirty and only their times and the paths through them are recomputed.
+ * dirty, and only those, the components with a partition on a dirty resource, the paths through
+ * them and the successors of the dirty components are recomputed, each reached through an inverse
+ * index; the totals are sum trees of per-resource, per-component and per-path terms. A move costs
+ * what it touches, not the size of the system (re-optimization's migration price excepted).
  */
 export class PlacementProblem extends Problem {
   d: PlacementData;
@@ -42,12 +46,22 @@ export class PlacementProblem extends Problem {
   pathTime: StaticArray<f64>;
   pathViol: StaticArray<f64>;
   offEdge: StaticArray<bool>;
-  charged: StaticArray<bool>;
-  /** edge/VM resource types in use per layer */
+  /** returns to the edge after leaving it, per component (counted in the infeasibility) */
+  edgeViol: StaticArray<f64>;
+  /** per resource: what it costs (rent, or its functions' charges) */
+  resCostTerm: StaticArray<f64>;
+  /** edge/VM resource types in use per layer, and the layers' excess over one, summed */
   layerTypes: StaticArray<i32>;
-  /** active edge/VM partitions per layer: a running tally while moves are listed or built */
+  layerExcess: i32 = 0;
+  /** whether each edge/VM resource counted in layerTypes */
+  typeCounted: StaticArray<bool>;
+  /** active edge/VM partitions per layer, kept exact with use[] */
   layerUse: StaticArray<i32>;
   hosts: StaticArray<i32>;
+  hostList: StaticArray<i32>;
+  /** cost terms per resource; infeasibility terms per resource, then per component, then per path */
+  costTree: SumTree;
+  violTree: SumTree;
   totalCost: f64 = 0;
   totalViol: f64 = 0;
   /** re-optimization: the migration prices in totalCost, and the changes from the running decision */
@@ -57,7 +71,16 @@ export class PlacementProblem extends Problem {
   // Incremental bookkeeping.
   dirtyRes: StaticArray<bool>;
   dirtyComp: StaticArray<bool>;
-  recomputed: StaticArray<bool>;
+  dirtyResList: StaticArray<i32>;
+  dirtyCompList: StaticArray<i32>;
+  nDirtyRes: i32 = 0;
+  nDirtyComp: i32 = 0;
+  /** components whose times are recomputed (dirty, or with a partition on a dirty resource) */
+  touched: StaticArray<bool>;
+  touchedList: StaticArray<i32>;
+  nTouched: i32 = 0;
+  pathSeen: StaticArray<bool>;
+  pathList: StaticArray<i32>;
   undoKind: StaticArray<i32>;
   undoIndex: StaticArray<i32>;
   undoOld: StaticArray<i32>;
@@ -92,13 +115,23 @@ export class PlacementProblem extends Problem {
     this.pathTime = new StaticArray<f64>(d.G);
     this.pathViol = new StaticArray<f64>(d.G);
     this.offEdge = new StaticArray<bool>(d.C);
-    this.charged = new StaticArray<bool>(d.R);
+    this.edgeViol = new StaticArray<f64>(d.C);
+    this.resCostTerm = new StaticArray<f64>(d.R);
     this.layerUse = new StaticArray<i32>(d.L);
     this.layerTypes = new StaticArray<i32>(d.L);
+    this.typeCounted = new StaticArray<bool>(d.R);
     this.hosts = new StaticArray<i32>(d.R);
+    this.hostList = new StaticArray<i32>(d.R);
+    this.costTree = new SumTree(d.R);
+    this.violTree = new SumTree(d.R + d.C + d.G);
     this.dirtyRes = new StaticArray<bool>(d.R);
     this.dirtyComp = new StaticArray<bool>(d.C);
-    this.recomputed = new StaticArray<bool>(d.C);
+    this.dirtyResList = new StaticArray<i32>(d.R);
+    this.dirtyCompList = new StaticArray<i32>(d.C);
+    this.touched = new StaticArray<bool>(d.C);
+    this.touchedList = new StaticArray<i32>(d.C);
+    this.pathSeen = new StaticArray<bool>(d.G);
+    this.pathList = new StaticArray<i32>(d.G);
     const undoCap = d.P + d.C + 2 * d.R + 8;
     this.undoKind = new StaticArray<i32>(undoCap);
     this.undoIndex = new StaticArray<i32>(undoCap);
@@ -127,31 +160,86 @@ export class PlacementProblem extends Problem {
   // ---------------------------------------------------------------- evaluation
 
   evaluateFull(): void {
-    for (let r = 0; r < this.d.R; r++) this.dirtyRes[r] = true;
-    for (let c = 0; c < this.d.C; c++) this.dirtyComp[c] = true;
+    const d = this.d;
+    this.clearDirty();
+    for (let r = 0; r < d.R; r++) { this.use[r] = 0; this.typeCounted[r] = false; this.markRes(r); }
+    for (let l = 0; l < d.L; l++) { this.layerUse[l] = 0; this.layerTypes[l] = 0; }
+    this.layerExcess = 0;
+    for (let c = 0; c < d.C; c++) this.markComp(c);
     this.refreshLoads();
     this.refreshRest();
   }
 
   @inline private res(p: i32): i32 { return unchecked(this.d.candRes[this.cand[p]]); }
 
-  /** Resource sums (load, memory, partitions) of the dirty resources, from the active partitions. */
+  /** Whether candidate k is the one its partition uses in its component's current deployment. */
+  @inline private activeCandidate(k: i32): bool {
+    const d = this.d;
+    const p = unchecked(d.candPart[k]);
+    return unchecked(this.cand[p]) == k && unchecked(this.dep[d.partComp[p]]) == unchecked(d.partDep[p]);
+  }
+
+  @inline private markRes(r: i32): void {
+    if (unchecked(this.dirtyRes[r])) return;
+    unchecked(this.dirtyRes[r] = true);
+    unchecked(this.dirtyResList[this.nDirtyRes++] = r);
+  }
+
+  @inline private markComp(c: i32): void {
+    if (unchecked(this.dirtyComp[c])) return;
+    unchecked(this.dirtyComp[c] = true);
+    unchecked(this.dirtyCompList[this.nDirtyComp++] = c);
+  }
+
+  private clearDirty(): void {
+    for (let i = 0; i < this.nDirtyRes; i++) this.dirtyRes[this.dirtyResList[i]] = false;
+    for (let i = 0; i < this.nDirtyComp; i++) this.dirtyComp[this.dirtyCompList[i]] = false;
+    this.nDirtyRes = 0;
+    this.nDirtyComp = 0;
+  }
+
+  @inline private touch(c: i32): void {
+    if (unchecked(this.touched[c])) return;
+    unchecked(this.touched[c] = true);
+    unchecked(this.touchedList[this.nTouched++] = c);
+  }
+
+  /**
+   * Resource sums (load, memory, partitions, function charges) of the dirty resources, from the
+   * active partitions among their candidates; collects the components to recompute.
+   */
   private refreshLoads(): void {
     const d = this.d;
-    for (let r = 0; r < d.R; r++) {
-      if (!this.dirtyRes[r]) continue;
-      this.load[r] = 0; this.mem[r] = 0; this.use[r] = 0;
-    }
-    for (let c = 0; c < d.C; c++) {
-      const dp = this.dep[c];
-      for (let p = d.depPartStart[dp]; p < d.depPartStart[dp + 1]; p++) {
-        const k = this.cand[p];
-        const r = d.candRes[k];
-        if (!this.dirtyRes[r]) continue;
-        this.use[r]++;
-        this.mem[r] += d.candMem[k];
-        if (d.resKind[r] != FAAS) this.load[r] += d.candTime[k] * d.partRate[p];
+    for (let i = 0; i < this.nTouched; i++) this.touched[this.touchedList[i]] = false;
+    this.nTouched = 0;
+    for (let i = 0; i < this.nDirtyComp; i++) this.touch(this.dirtyCompList[i]);
+    for (let i = 0; i < this.nDirtyRes; i++) {
+      const r = this.dirtyResList[i];
+      const faas = d.resKind[r] == FAAS;
+      if (!faas) this.layerUse[d.resLayer[r]] -= this.use[r];
+      let use = 0;
+      let mem: f64 = 0;
+      let load: f64 = 0;
+      let charge: f64 = 0;
+      for (let j = d.resCandStart[r]; j < d.resCandStart[r + 1]; j++) {
+        const k = unchecked(d.resCand[j]);
+        if (!this.activeCandidate(k)) continue;
+        const p = unchecked(d.candPart[k]);
+        this.touch(unchecked(d.partComp[p]));
+        use++;
+        mem += unchecked(d.candMem[k]);
+        if (!faas) {
+          load += unchecked(d.candTime[k]) * unchecked(d.partRate[p]);
+        } else if (d.faasRule != FAAS_FIRST_PARTITION_RATE || use == 1) {
+          const rate = d.faasRule == FAAS_COMPONENT_RATE ? d.compRate[d.partComp[p]] : d.partRate[p];
+          charge += d.resCost[r] * d.candWarm[k] * rate * d.time;
+        }
       }
+      this.use[r] = use;
+      this.mem[r] = mem;
+      this.load[r] = load;
+      if (faas) this.resCostTerm[r] = charge;
+      else this.layerUse[d.resLayer[r]] += use;
     }
   }
 
@@ -161,23 +249,32 @@ export class PlacementProblem extends Problem {
     return min(max(n, 1), this.d.resNumber[r]);
   }
 
-  /** Everything downstream of the resource sums, for dirty resources and the components they touch. */
+  /** Everything downstream of the resource sums: dirty resources, touched components and their paths, the totals. */
   private refreshRest(): void {
     const d = this.d;
-    for (let r = 0; r < d.R; r++) {
-      if (this.dirtyRes[r]) this.refreshResource(r);
+    for (let i = 0; i < this.nDirtyRes; i++) this.refreshResource(this.dirtyResList[i]);
+    let nPaths = 0;
+    for (let i = 0; i < this.nTouched; i++) {
+      const c = this.touchedList[i];
+      this.refreshComponent(c);
+      for (let j = d.compPathStart[c]; j < d.compPathStart[c + 1]; j++) {
+        const g = d.compPath[j];
+        if (this.pathSeen[g]) continue;
+        this.pathSeen[g] = true;
+        this.pathList[nPaths++] = g;
+      }
     }
-    for (let c = 0; c < d.C; c++) {
-      let touched = this.dirtyComp[c];
-      const dp = this.dep[c];
-      for (let p = d.depPartStart[dp]; !touched && p < d.depPartStart[dp + 1]; p++) touched = this.dirtyRes[this.res(p)];
-      this.recomputed[c] = touched;
-      if (touched) this.refreshComponent(c);
+    for (let i = 0; i < nPaths; i++) {
+      const g = this.pathList[i];
+      this.pathSeen[g] = false;
+      this.refreshPath(g);
     }
-    for (let g = 0; g < d.G; g++) {
-      let touched = false;
-      for (let i = d.pathStart[g]; !touched && i < d.pathStart[g + 1]; i++) touched = this.recomputed[d.pathComp[i]];
-      if (touched) this.refreshPath(g);
+    // where a component leaves the edge can change only with its own partitions: its return to the edge, and its successors'
+    for (let i = 0; i < this.nDirtyComp; i++) this.refreshOffEdge(this.dirtyCompList[i]);
+    for (let i = 0; i < this.nDirtyComp; i++) {
+      const c = this.dirtyCompList[i];
+      this.refreshEdgeReturn(c);
+      for (let j = d.nextStart[c]; j < d.nextStart[c + 1]; j++) this.refreshEdgeReturn(d.nextComp[j]);
     }
     this.refreshTotals();
   }
@@ -186,8 +283,9 @@ export class PlacementProblem extends Problem {
     const d = this.d;
     let v: f64 = 0;
     this.util[r] = 0;
+    const faas = d.resKind[r] == FAAS;
     if (this.use[r] > 0) {
-      if (d.resKind[r] == FAAS) {
+      if (faas) {
         if (this.mem[r] > d.resMem[r]) v += this.mem[r] / d.resMem[r] - 1;
       } else {
         const n = this.cnt[r];
@@ -201,6 +299,19 @@ export class PlacementProblem extends Problem {
       }
     }
     this.resViol[r] = v;
+    this.violTree.set(r, v);
+    if (!faas) {
+      const used = this.use[r] > 0;
+      this.resCostTerm[r] = used ? <f64>this.cnt[r] * d.resCost[r] * d.time : 0;
+      if (used != this.typeCounted[r]) {
+        const l = d.resLayer[r];
+        this.layerExcess -= max(0, this.layerTypes[l] - 1);
+        this.layerTypes[l] += used ? 1 : -1;
+        this.layerExcess += max(0, this.layerTypes[l] - 1);
+        this.typeCounted[r] = used;
+      }
+    }
+    this.costTree.set(r, this.resCostTerm[r]);
   }
 
   private delay(a: i32, b: i32, size: f64): f64 {
@@ -234,6 +345,32 @@ export class PlacementProblem extends Problem {
     this.compTime[c] = t;
     const limit = d.compLimit[c];
     this.compViol[c] = t > limit * (1 + TIME_TOLERANCE) ? (isFinite(t) ? t / limit - 1 : 1) : 0;
+    this.violTree.set(d.R + c, this.compViol[c] + this.edgeViol[c]);
+  }
+
+  /** Whether component c runs any partition off the edge. */
+  private refreshOffEdge(c: i32): void {
+    const d = this.d;
+    const dp = this.dep[c];
+    let off = false;
+    for (let p = d.depPartStart[dp]; p < d.depPartStart[dp + 1]; p++) if (d.resKind[this.res(p)] != EDGE) off = true;
+    this.offEdge[c] = off;
+  }
+
+  /** Partitions of component c that run on the edge after the request left it (in c or before). */
+  private refreshEdgeReturn(c: i32): void {
+    const d = this.d;
+    let left = false;
+    for (let i = d.predStart[c]; i < d.predStart[c + 1]; i++) if (this.offEdge[d.predComp[i]]) left = true;
+    const dp = this.dep[c];
+    let v: f64 = 0;
+    for (let p = d.depPartStart[dp]; p < d.depPartStart[dp + 1]; p++) {
+      const onEdge = d.resKind[this.res(p)] == EDGE;
+      if (onEdge && left) v += 1;
+      if (!onEdge) left = true;
+    }
+    this.edgeViol[c] = v;
+    this.violTree.set(d.R + c, this.compViol[c] + v);
   }
 
   /** Transfer time from component c to its successor n along a path. */
@@ -274,51 +411,14 @@ export class PlacementProblem extends Problem {
     this.pathTime[g] = t;
     const limit = d.pathLimit[g];
     this.pathViol[g] = t > limit * (1 + TIME_TOLERANCE) ? (isFinite(t) ? t / limit - 1 : 1) : 0;
+    this.violTree.set(d.R + d.C + g, this.pathViol[g]);
   }
 
-  /** Cost, and the cheap whole-solution constraints (edge return, one type per layer), recomputed outright. */
+  /** Cost and infeasibility from the sum trees (and, re-optimizing, the migration recomputed outright). */
   private refreshTotals(): void {
     const d = this.d;
-    let viol: f64 = 0;
-    let cost: f64 = 0;
-    for (let l = 0; l < d.L; l++) this.layerTypes[l] = 0;
-    for (let r = 0; r < d.R; r++) {
-      viol += this.resViol[r];
-      this.charged[r] = false;
-      if (this.use[r] > 0 && d.resKind[r] != FAAS) {
-        cost += <f64>this.cnt[r] * d.resCost[r] * d.time;
-        this.layerTypes[d.resLayer[r]]++;
-      }
-    }
-    for (let l = 0; l < d.L; l++) if (this.layerTypes[l] > 1) viol += <f64>(this.layerTypes[l] - 1);
-    for (let c = 0; c < d.C; c++) viol += this.compViol[c];
-    for (let g = 0; g < d.G; g++) viol += this.pathViol[g];
-    for (let c = 0; c < d.C; c++) {
-      const dp = this.dep[c];
-      let off = false;
-      for (let p = d.depPartStart[dp]; p < d.depPartStart[dp + 1]; p++) {
-        const k = this.cand[p];
-        const r = d.candRes[k];
-        if (d.resKind[r] != EDGE) off = true;
-        if (d.resKind[r] != FAAS) continue;
-        if (d.faasRule == FAAS_FIRST_PARTITION_RATE && this.charged[r]) continue;
-        this.charged[r] = true;
-        const rate = d.faasRule == FAAS_COMPONENT_RATE ? d.compRate[c] : d.partRate[p];
-        cost += d.resCost[r] * d.candWarm[k] * rate * d.time;
-      }
-      this.offEdge[c] = off;
-    }
-    for (let c = 0; c < d.C; c++) {
-      let fromCloud = false;
-      for (let i = d.predStart[c]; i < d.predStart[c + 1]; i++) if (this.offEdge[d.predComp[i]]) fromCloud = true;
-      const dp = this.dep[c];
-      let left = false;
-      for (let p = d.depPartStart[dp]; p < d.depPartStart[dp + 1]; p++) {
-        const onEdge = d.resKind[this.res(p)] == EDGE;
-        if (onEdge && (left || fromCloud)) viol += 1;
-        if (!onEdge) left = true;
-      }
-    }
+    let cost = this.costTree.total();
+    let viol = this.violTree.total() + <f64>this.layerExcess;
     if (d.migrating) {
       this.refreshMigration();
       cost += this.migrationCost;
@@ -400,7 +500,8 @@ export class PlacementProblem extends Problem {
       for (let i = d.predStart[c]; i < d.predStart[c + 1]; i++) if (this.offEdge[d.predComp[i]]) fromCloud = true;
       this.offEdge[c] = this.completeDeployment(c, fromCloud, rng);
     }
-    for (let r = 0; r < d.R; r++) this.dirtyRes[r] = true;
+    this.clearDirty();
+    for (let r = 0; r < d.R; r++) this.markRes(r);
     this.refreshLoads();
     for (let r = 0; r < d.R; r++) if (this.use[r] > 0 && d.resKind[r] != FAAS) this.cnt[r] = this.minCount(r);
     this.undoLen = 0;
@@ -494,7 +595,6 @@ export class PlacementProblem extends Problem {
   listMoves(): i32 {
     const d = this.d;
     let n = 0;
-    this.tallyUse(-1);
     for (let c = 0; c < d.C; c++) {
       const dp = this.dep[c];
       for (let p = d.depPartStart[dp]; p < d.depPartStart[dp + 1]; p++) {
@@ -518,10 +618,13 @@ export class PlacementProblem extends Problem {
     }
     for (let a = 0; a < d.R; a++) {
       if (this.use[a] == 0 || d.resKind[a] == FAAS) continue;
-      this.countHosts(a);
+      const hostCount = this.countHosts(a);
       const la = d.resLayer[a];
-      for (let b = 0; b < d.R; b++) {
-        if (b == a || d.resKind[b] == FAAS || this.hosts[b] != this.use[a]) continue;
+      for (let i = 0; i < hostCount; i++) {
+        const b = this.hostList[i];
+        const full = this.hosts[b] == this.use[a];
+        this.hosts[b] = 0;
+        if (b == a || d.resKind[b] == FAAS || !full) continue;
         const lb = d.resLayer[b];
         if (this.layerUse[lb] - (la == lb ? this.use[a] : 0) - this.use[b] > 0) continue;
         n = this.addMove(n, MOVE_MERGE, a, b);
@@ -542,17 +645,30 @@ export class PlacementProblem extends Problem {
     return n + 1;
   }
 
-  /** hosts[b] = how many active partitions on resource a could run on b. */
-  private countHosts(a: i32): void {
+  /**
+   * hosts[b] = how many active partitions on resource a could run on b, for the resources b listed
+   * in hostList (ascending, as many as returned); the caller zeroes hosts[] back.
+   */
+  private countHosts(a: i32): i32 {
     const d = this.d;
-    for (let r = 0; r < d.R; r++) this.hosts[r] = 0;
-    for (let c = 0; c < d.C; c++) {
-      const dp = this.dep[c];
-      for (let p = d.depPartStart[dp]; p < d.depPartStart[dp + 1]; p++) {
-        if (this.res(p) != a) continue;
-        for (let k = d.partCandStart[p]; k < d.partCandStart[p + 1]; k++) this.hosts[d.candRes[k]]++;
+    let n = 0;
+    for (let j = d.resCandStart[a]; j < d.resCandStart[a + 1]; j++) {
+      const k = d.resCand[j];
+      if (!this.activeCandidate(k)) continue;
+      const p = d.candPart[k];
+      for (let q = d.partCandStart[p]; q < d.partCandStart[p + 1]; q++) {
+        const b = d.candRes[q];
+        if (this.hosts[b]++ == 0) this.hostList[n++] = b;
       }
     }
+    // insertion sort: the merge moves keep the order of a scan over every resource
+    for (let i = 1; i < n; i++) {
+      const b = this.hostList[i];
+      let j = i - 1;
+      for (; j >= 0 && this.hostList[j] > b; j--) this.hostList[j + 1] = this.hostList[j];
+      this.hostList[j + 1] = b;
+    }
+    return n;
   }
 
   private candidateOn(p: i32, r: i32): i32 {
@@ -603,16 +719,15 @@ export class PlacementProblem extends Problem {
     const kind = this.moves[3 * m];
     const a = this.moves[3 * m + 1];
     const b = this.moves[3 * m + 2];
-    for (let r = 0; r < d.R; r++) this.dirtyRes[r] = false;
-    for (let c = 0; c < d.C; c++) this.dirtyComp[c] = false;
+    this.clearDirty();
     this.undoLen = 0;
     if (kind == MOVE_RESOURCE || kind == MOVE_RESOURCE_SHRINK) {
       const from = this.res(a);
       const to = d.candRes[b];
       this.setCandidate(a, b);
-      this.dirtyRes[from] = true;
-      this.dirtyRes[to] = true;
-      this.dirtyComp[d.partComp[a]] = true;
+      this.markRes(from);
+      this.markRes(to);
+      this.markComp(d.partComp[a]);
       this.refreshLoads();
       this.fitCounts();
       if (kind == MOVE_RESOURCE_SHRINK) this.setCount(from, max(this.minCount(from), this.cnt[from] - 1));
@@ -623,21 +738,21 @@ export class PlacementProblem extends Problem {
     } else if (kind == MOVE_CLOSE) {
       this.closeResource(a);
     } else if (kind == MOVE_MERGE) {
-      for (let c = 0; c < d.C; c++) {
-        const dp = this.dep[c];
-        for (let p = d.depPartStart[dp]; p < d.depPartStart[dp + 1]; p++) {
-          if (this.res(p) != a) continue;
-          this.setCandidate(p, this.candidateOn(p, b));
-          this.dirtyComp[c] = true;
-        }
+      for (let j = d.resCandStart[a]; j < d.resCandStart[a + 1]; j++) {
+        const k = d.resCand[j];
+        if (!this.activeCandidate(k)) continue;
+        const p = d.candPart[k];
+        this.setCandidate(p, this.candidateOn(p, b));
+        this.markComp(d.partComp[p]);
       }
-      this.dirtyRes[a] = true;
-      this.dirtyRes[b] = true;
+      this.markRes(a);
+      this.markRes(b);
       this.refreshLoads();
       this.fitCounts();
     } else {
       this.setCount(a, this.cnt[a] + b);
-      this.dirtyRes[a] = true;
+      this.markRes(a);
+      this.refreshLoads();
     }
     this.refreshRest();
     if (this.assertMode) this.checkIncremental();
@@ -646,15 +761,19 @@ export class PlacementProblem extends Problem {
   private moveDeployment(c: i32, x: i32): void {
     const d = this.d;
     const old = this.dep[c];
-    for (let p = d.depPartStart[old]; p < d.depPartStart[old + 1]; p++) this.dirtyRes[this.res(p)] = true;
+    for (let p = d.depPartStart[old]; p < d.depPartStart[old + 1]; p++) {
+      const r = this.res(p);
+      this.markRes(r);
+      this.use[r]--;
+      if (d.resKind[r] != FAAS) this.layerUse[d.resLayer[r]]--;
+    }
     this.log(UNDO_DEPLOYMENT, c, old);
     this.dep[c] = x;
-    this.dirtyComp[c] = true;
-    this.tallyUse(c);
+    this.markComp(c);
     let fromCloud = false;
     for (let i = d.predStart[c]; i < d.predStart[c + 1]; i++) if (this.offEdge[d.predComp[i]]) fromCloud = true;
     this.completeDeployment(c, fromCloud, null);
-    for (let p = d.depPartStart[x]; p < d.depPartStart[x + 1]; p++) this.dirtyRes[this.res(p)] = true;
+    for (let p = d.depPartStart[x]; p < d.depPartStart[x + 1]; p++) this.markRes(this.res(p));
     this.refreshLoads();
     this.fitCounts();
   }
@@ -665,23 +784,21 @@ export class PlacementProblem extends Problem {
    */
   private closeResource(a: i32): void {
     const d = this.d;
-    this.tallyUse(-1);
     this.layerUse[d.resLayer[a]] -= this.use[a];
     this.use[a] = 0;
-    this.dirtyRes[a] = true;
-    for (let c = 0; c < d.C; c++) {
-      const dp = this.dep[c];
-      for (let p = d.depPartStart[dp]; p < d.depPartStart[dp + 1]; p++) {
-        if (this.res(p) != a) continue;
-        const chosen = this.cheapestCandidate(p, false, a);
-        if (chosen < 0) { this.use[a]++; this.layerUse[d.resLayer[a]]++; continue; }
-        this.setCandidate(p, chosen);
-        const r = d.candRes[chosen];
-        this.use[r]++;
-        if (d.resKind[r] != FAAS) this.layerUse[d.resLayer[r]]++;
-        this.dirtyRes[r] = true;
-        this.dirtyComp[c] = true;
-      }
+    this.markRes(a);
+    for (let j = d.resCandStart[a]; j < d.resCandStart[a + 1]; j++) {
+      const k = d.resCand[j];
+      if (!this.activeCandidate(k)) continue;
+      const p = d.candPart[k];
+      const chosen = this.cheapestCandidate(p, false, a);
+      if (chosen < 0) { this.use[a]++; this.layerUse[d.resLayer[a]]++; continue; }
+      this.setCandidate(p, chosen);
+      const r = d.candRes[chosen];
+      this.use[r]++;
+      if (d.resKind[r] != FAAS) this.layerUse[d.resLayer[r]]++;
+      this.markRes(r);
+      this.markComp(d.partComp[p]);
     }
     this.refreshLoads();
     this.fitCounts();
@@ -692,40 +809,25 @@ export class PlacementProblem extends Problem {
     const d = this.d;
     const o = slot * (d.C + d.P + d.R);
     const old = this.dep[c];
-    for (let p = d.depPartStart[old]; p < d.depPartStart[old + 1]; p++) this.dirtyRes[this.res(p)] = true;
+    for (let p = d.depPartStart[old]; p < d.depPartStart[old + 1]; p++) this.markRes(this.res(p));
     this.log(UNDO_DEPLOYMENT, c, old);
     const x = this.slotData[o + c];
     this.dep[c] = x;
-    this.dirtyComp[c] = true;
+    this.markComp(c);
     for (let p = d.depPartStart[x]; p < d.depPartStart[x + 1]; p++) {
       this.setCandidate(p, this.slotData[o + d.C + p]);
-      this.dirtyRes[this.res(p)] = true;
+      this.markRes(this.res(p));
     }
     this.refreshLoads();
     this.fitCounts();
   }
 
-  /** Exact use[] and layerUse[] of the active partitions, leaving out component skip (-1: none). */
-  private tallyUse(skip: i32): void {
-    const d = this.d;
-    for (let r = 0; r < d.R; r++) this.use[r] = 0;
-    for (let l = 0; l < d.L; l++) this.layerUse[l] = 0;
-    for (let c = 0; c < d.C; c++) {
-      if (c == skip) continue;
-      const dp = this.dep[c];
-      for (let p = d.depPartStart[dp]; p < d.depPartStart[dp + 1]; p++) {
-        const r = this.res(p);
-        this.use[r]++;
-        if (d.resKind[r] != FAAS) this.layerUse[d.resLayer[r]]++;
-      }
-    }
-  }
-
   /** Instances of the dirty edge/VM resources: 0 when unused, at least enough to stay below saturation. */
   private fitCounts(): void {
     const d = this.d;
-    for (let r = 0; r < d.R; r++) {
-      if (!this.dirtyRes[r] || d.resKind[r] == FAAS) continue;
+    for (let i = 0; i < this.nDirtyRes; i++) {
+      const r = this.dirtyResList[i];
+      if (d.resKind[r] == FAAS) continue;
       if (this.use[r] == 0) this.setCount(r, 0);
       else this.setCount(r, max(this.cnt[r], this.minCount(r)));
     }
