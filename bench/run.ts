@@ -10,6 +10,7 @@ import { benchPlacementCli } from './placement-cli.js';
 import { benchReplicas } from './replicas.js';
 import { benchReplicasShared } from './replicas-shared.js';
 import { benchRuntime } from './runtime.js';
+import { benchScale } from './scale.js';
 import { benchScaleOut } from './scale-out.js';
 import { benchService } from './service.js';
 
@@ -26,6 +27,7 @@ const BENCHES: Record<string, (args: string[]) => Promise<void>> = {
   runtime: benchRuntime,
   'max-load': benchMaxLoad,
   loop: benchLoop,
+  scale: benchScale,
   'scale-out': benchScaleOut,
   'evaluate-rate': benchEvaluateRate,
 };

@@ -5,8 +5,27 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export type Logger = Record<LogLevel, (msg: string, fields?: Record<string, unknown>) => void>;
 
-/** A logger writing lines at `level` and above through `write` (default stdout). */
-export function jsonLogger(level: LogLevel = 'info', write: (line: string) => void = (l) => process.stdout.write(l)): Logger {
+/**
+ * Writes to stdout once per turn of the event loop: a busy server logs a line per call, and one
+ * write per line costs a system call each (stdout to a file or pipe is synchronous). Whatever is
+ * pending is written when the process exits.
+ */
+function batchedStdout(): (line: string) => void {
+  let pending: string[] = [];
+  const flush = () => {
+    if (pending.length === 0) return;
+    const text = pending.join('');
+    pending = [];
+    process.stdout.write(text);
+  };
+  process.once('exit', flush);
+  return (line) => {
+    if (pending.push(line) === 1) setImmediate(flush);
+  };
+}
+
+/** A logger writing lines at `level` and above through `write` (default stdout, batched per event-loop turn). */
+export function jsonLogger(level: LogLevel = 'info', write: (line: string) => void = batchedStdout()): Logger {
   const least = LOG_LEVELS.indexOf(level);
   const at = (l: LogLevel) => (msg: string, fields: Record<string, unknown> = {}) => {
     if (LOG_LEVELS.indexOf(l) < least) return;

@@ -45,6 +45,8 @@ export interface PlacementSolution {
   evaluation: PlacementEvaluation;
   stats: {
     method: PlacementMethod; seed: number; iterations: number; elapsedS: number; stopReason: StopReason | 'optimal'; engine: EngineStats;
+    /** searches only: the worker's wasm memory pages and resident set at the end */
+    memory?: { wasmPages: number; rssBytes: number };
     /** method exact only: which exact solver ran, and whether it proved the answer optimal */
     exact?: { solver: ExactMethod; provenOptimal: boolean };
   };
@@ -145,7 +147,7 @@ export async function searchPlacement(
   }));
   return {
     index: decodeDecision(pb, result.dep, result.cand, result.cnt),
-    stats: { method: input.method, seed: input.seed, iterations: result.iterations, elapsedS: result.elapsedMs / 1000, stopReason: result.stopReason, engine: result.stats },
+    stats: { method: input.method, seed: input.seed, iterations: result.iterations, elapsedS: result.elapsedMs / 1000, stopReason: result.stopReason, engine: result.stats, memory: result.memory },
   };
 }
 
@@ -180,9 +182,30 @@ export function answer(pb: IndexedProblem, index: IndexDecision, stats: Placemen
   return { decision, evaluation, stats, space4ai: space4aiSolution(pb, decision, evaluation) };
 }
 
+/** Indexed forms of a system per profile and load, so that evaluating many decisions against one system indexes it once. */
+const indexedProblems = new WeakMap<PlacementSystem, Map<string, IndexedProblem>>();
+const INDEXED_PER_SYSTEM = 8;
+
+/** The system indexed for a profile and load, from the cache when the same system object was indexed so before (callers must not change it). */
+function cachedProblem(system: PlacementSystem, profile: Profile, lambda: number | undefined): IndexedProblem {
+  let bySystem = indexedProblems.get(system);
+  if (!bySystem) indexedProblems.set(system, (bySystem = new Map()));
+  const key = `${profile} ${lambda ?? system.lambda}`;
+  const hit = bySystem.get(key);
+  if (hit) {
+    bySystem.delete(key);
+    bySystem.set(key, hit);
+    return hit;
+  }
+  const problem = indexProblem(system, profile, lambda);
+  bySystem.set(key, problem);
+  if (bySystem.size > INDEXED_PER_SYSTEM) bySystem.delete(bySystem.keys().next().value!);
+  return problem;
+}
+
 /** Evaluates a named decision against a system. */
 export function evaluateDecision(system: PlacementSystem, profile: Profile, decision: PlacementDecision, lambda?: number): { problem: IndexedProblem; evaluation: PlacementEvaluation } {
   if (lambda !== undefined && !(Number.isFinite(lambda) && lambda > 0)) throw new InputError('lambda', lambda, 'must be a finite number > 0');
-  const problem = indexProblem(system, profile, lambda);
+  const problem = cachedProblem(system, profile, lambda);
   return { problem, evaluation: evaluatePlacement(problem, resolveDecision(problem, decision)) };
 }

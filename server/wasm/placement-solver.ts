@@ -26,6 +26,8 @@ export interface SearchResult extends WasmDecision {
   iterations: number;
   elapsedMs: number;
   stopReason: StopReason;
+  /** the wasm instance's memory and the process's resident set when the search ended */
+  memory: { wasmPages: number; rssBytes: number };
 }
 
 /** One placement instance loaded into a wasm instance: solve, or evaluate decisions written into it. */
@@ -48,7 +50,10 @@ export class PlacementSolver {
       shouldStop: hooks.shouldStop,
       onProgress: onProgress && ((phase, iteration, cost, infeasibility, elapsedMs) => onProgress({ phase, iteration, cost, infeasibility, elapsedMs, best: this.best() })),
     });
-    return { ...this.decision(), ...outcome, cost: this.wasm.placementCost(), infeasibility: this.wasm.placementInfeasibility() };
+    return {
+      ...this.decision(), ...outcome, cost: this.wasm.placementCost(), infeasibility: this.wasm.placementInfeasibility(),
+      memory: { wasmPages: this.wasm.memory.buffer.byteLength / 65536, rssBytes: process.memoryUsage.rss() },
+    };
   }
 
   /** A copy of the current decision. */

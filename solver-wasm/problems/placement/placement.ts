@@ -78,6 +78,8 @@ export class PlacementProblem extends Problem {
   /** components whose times are recomputed (dirty, or with a partition on a dirty resource) */
   touched: StaticArray<bool>;
   touchedList: StaticArray<i32>;
+  /** per entry of dirtyCompList: whether its offEdge changed in this refresh */
+  offEdgeChanged: StaticArray<bool>;
   nTouched: i32 = 0;
   pathSeen: StaticArray<bool>;
   pathList: StaticArray<i32>;
@@ -130,6 +132,7 @@ export class PlacementProblem extends Problem {
     this.dirtyCompList = new StaticArray<i32>(d.C);
     this.touched = new StaticArray<bool>(d.C);
     this.touchedList = new StaticArray<i32>(d.C);
+    this.offEdgeChanged = new StaticArray<bool>(d.C);
     this.pathSeen = new StaticArray<bool>(d.G);
     this.pathList = new StaticArray<i32>(d.G);
     const undoCap = d.P + d.C + 2 * d.R + 8;
@@ -269,11 +272,12 @@ export class PlacementProblem extends Problem {
       this.pathSeen[g] = false;
       this.refreshPath(g);
     }
-    // where a component leaves the edge can change only with its own partitions: its return to the edge, and its successors'
-    for (let i = 0; i < this.nDirtyComp; i++) this.refreshOffEdge(this.dirtyCompList[i]);
+    // whether a component leaves the edge changes only with its own partitions; its successors' returns to the edge only with that
+    for (let i = 0; i < this.nDirtyComp; i++) this.offEdgeChanged[i] = this.refreshOffEdge(this.dirtyCompList[i]);
     for (let i = 0; i < this.nDirtyComp; i++) {
       const c = this.dirtyCompList[i];
       this.refreshEdgeReturn(c);
+      if (!this.offEdgeChanged[i]) continue;
       for (let j = d.nextStart[c]; j < d.nextStart[c + 1]; j++) this.refreshEdgeReturn(d.nextComp[j]);
     }
     this.refreshTotals();
@@ -348,13 +352,15 @@ export class PlacementProblem extends Problem {
     this.violTree.set(d.R + c, this.compViol[c] + this.edgeViol[c]);
   }
 
-  /** Whether component c runs any partition off the edge. */
-  private refreshOffEdge(c: i32): void {
+  /** Whether component c runs any partition off the edge; returns whether that changed. */
+  private refreshOffEdge(c: i32): bool {
     const d = this.d;
     const dp = this.dep[c];
     let off = false;
     for (let p = d.depPartStart[dp]; p < d.depPartStart[dp + 1]; p++) if (d.resKind[this.res(p)] != EDGE) off = true;
+    const changed = this.offEdge[c] != off;
     this.offEdge[c] = off;
+    return changed;
   }
 
   /** Partitions of component c that run on the edge after the request left it (in c or before). */
