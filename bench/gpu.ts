@@ -39,7 +39,7 @@ export async function benchGpu(argv: string[]): Promise<void> {
   const { values } = parseArgs({ args: argv, options: {
     methods: { type: 'string', default: 'edf,fifo,priority,greedy,rg,pr' }, sizes: { type: 'string', default: '10,20,50' },
     seed: { type: 'string', default: '1' }, out: { type: 'string', default: 'bench/results/gpu' },
-    suite: { type: 'string', default: 'suite' },
+    suite: { type: 'string', default: 'suite' }, before: { type: 'string' }, 'before-label': { type: 'string' },
   } });
   const methods = values.methods!.split(',') as GpuMethod[];
   for (const m of methods) if (!GPU_METHODS.includes(m)) throw new Error(`unknown method ${m}`);
@@ -111,7 +111,8 @@ export async function benchGpu(argv: string[]): Promise<void> {
   const out = resolve(root, values.out!);
   mkdirSync(join(out, '..'), { recursive: true });
   writeFileSync(`${out}.json`, JSON.stringify({ meta, summary, byScenario, table, runs }, null, 1) + '\n');
-  writeFileSync(`${out}.md`, markdown(meta, summary, byScenario, table, methods) + '\n');
+  const before: Run[] | undefined = values.before ? JSON.parse(readFileSync(resolve(root, values.before), 'utf8')).runs : undefined;
+  writeFileSync(`${out}.md`, markdown(meta, summary, byScenario, table, methods) + (before ? `\n\n${beforeAndNow(before, runs, values['before-label'] ?? values.before!)}` : '') + '\n');
   console.log(`wrote ${relative(root, out)}.json and .md`);
 }
 
@@ -135,13 +136,40 @@ function decisionTimes(instance: GpuInstance, seed: number) {
   return out;
 }
 
+/** Per method, size and scenario: mean wall time per replay and mean total cost in an earlier result and now. */
+function beforeAndNow(before: Run[], now: Run[], label: string): string {
+  const keys = [...new Set(now.map((r) => `${r.method}|${r.size}|${r.scenario}`))];
+  const avg = (rs: Run[], f: (r: Run) => number) => rs.reduce((a, r) => a + f(r), 0) / rs.length;
+  const lines = [
+    `## Wall time per replay and total cost: before (${label}) and now`,
+    '',
+    '| method | N | scenario | wall s before | wall s now | mean cost before | mean cost now |',
+    '|---|---:|---|---:|---:|---:|---:|',
+  ];
+  for (const key of keys) {
+    const [method, size, scenario] = key.split('|');
+    const pick = (rs: Run[]) => rs.filter((r) => r.method === method && r.size === Number(size) && r.scenario === scenario);
+    const b = pick(before);
+    const n = pick(now);
+    if (b.length === 0) continue;
+    lines.push(`| ${method} | ${size} | ${scenario} | ${avg(b, (r) => r.wallS).toFixed(1)} | ${avg(n, (r) => r.wallS).toFixed(1)} | ${avg(b, (r) => r.totalCost).toFixed(0)} | ${avg(n, (r) => r.totalCost).toFixed(0)} |`);
+  }
+  const med = (xs: number[]) => { const v = [...xs].sort((a, c) => a - c); return v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2; };
+  for (const size of [...new Set(now.filter((r) => r.method === 'pr').map((r) => r.size))]) {
+    const b = before.filter((r) => r.method === 'pr' && r.size === size).map((r) => r.wallS);
+    const n = now.filter((r) => r.method === 'pr' && r.size === size).map((r) => r.wallS);
+    if (b.length > 0) lines.push('', `pr at N = ${size}: median wall time per replay ${med(b).toFixed(1)} s before, ${med(n).toFixed(1)} s now.`);
+  }
+  return lines.join('\n');
+}
+
 function markdown(meta: Record<string, unknown>, s: Record<string, any>, byScenario: { scenario: string; gainVsEdf: Record<string, number>; boundGainVsEdf: number; prOverBound: number }[], table: any[], methods: GpuMethod[]): string {
   const pct = (x: number) => (Number.isFinite(x) ? `${(100 * x).toFixed(1)}%` : '-');
   const lines = [
     `# GPU scheduling: every method on ${meta.suite}`,
     '',
     `Seed ${meta.seed}; ${meta.budget}; ${meta.node}, ${meta.date}. Reproduce: \`npm run bench -- gpu\``,
-    '(options `--suite suite|reference-mix --methods ... --sizes 10,20,50 (100: hours) --seed N --out FILE`). Costs are VM rental plus weighted tardiness over a whole replay.',
+    '(options `--suite suite|reference-mix --methods ... --sizes 10,20,50 --seed N --out FILE --before OLD.json --before-label TEXT`). Costs are VM rental plus weighted tardiness over a whole replay.',
     '',
     '## Mean gain against EDF (1 - cost / EDF cost), per scenario',
     '',

@@ -7,14 +7,16 @@ import type { PlacementDecision, PlacementSystem } from '../server/placement/mod
 import { solvePlacement, type PlacementMethod } from '../server/placement/service.js';
 import { WorkerPool } from '../server/pool.js';
 import { SEARCH_METHODS } from '../server/wasm/search.js';
+import type { Shape } from '../instances/placement/scale/generate.js';
 
-interface Instance { name: string; components: number; system: PlacementSystem }
+interface Instance { name: string; components: number; shape: Shape; system: PlacementSystem }
 
 interface BestKnown { cost: number; method: string; seed: number; budgetS: number; decision: PlacementDecision }
 
 interface Run {
   instance: string;
   components: number;
+  shape: Shape;
   method: PlacementMethod;
   seed: number;
   /** best feasible cost at each budget, read from the run's progress events (Infinity: none yet) */
@@ -34,8 +36,10 @@ const SUITE = join('instances', 'placement', 'scale');
 
 /** The scaling suite's systems, in suite.json order. */
 export function scaleInstances(root = projectRoot()): Instance[] {
-  const suite: { instances: { instance: string; components: number }[] } = JSON.parse(readFileSync(join(root, SUITE, 'suite.json'), 'utf8'));
-  return suite.instances.map((i) => ({ name: i.instance, components: i.components, system: parseSpace4aiSystem(readFileSync(join(root, SUITE, i.instance), 'utf8')) }));
+  const suite: { instances: { instance: string; components: number; shape: Shape }[] } = JSON.parse(readFileSync(join(root, SUITE, 'suite.json'), 'utf8'));
+  return suite.instances.map((i) => ({
+    name: i.instance, components: i.components, shape: i.shape, system: parseSpace4aiSystem(readFileSync(join(root, SUITE, i.instance), 'utf8')),
+  }));
 }
 
 /** best-known.json: per instance, the cheapest feasible answer any bench run has found. */
@@ -53,7 +57,7 @@ export async function benchScale(argv: string[]): Promise<void> {
   const { values } = parseArgs({ args: argv, options: {
     budgets: { type: 'string', default: '0.5,1,2,5,10,30' }, seed: { type: 'string', default: '1' },
     methods: { type: 'string', default: SEARCH_METHODS.join(',') }, threads: { type: 'string', default: '2' },
-    sizes: { type: 'string' }, out: { type: 'string', default: 'bench/results/scale' },
+    sizes: { type: 'string' }, reuse: { type: 'string' }, shapes: { type: 'string', default: 'local,wide' }, out: { type: 'string', default: 'bench/results/scale' },
   } });
   const budgets = values.budgets!.split(',').map(Number).sort((a, b) => a - b);
   const horizon = budgets[budgets.length - 1];
@@ -62,13 +66,20 @@ export async function benchScale(argv: string[]): Promise<void> {
   const threads = Number(values.threads);
   const root = projectRoot();
   const sizes = values.sizes?.split(',').map(Number);
-  const instances = scaleInstances(root).filter((i) => !sizes || sizes.includes(i.components));
+  const shapes = values.shapes!.split(',');
+  const instances = scaleInstances(root).filter((i) => (!sizes || sizes.includes(i.components)) && shapes.includes(i.shape));
   const best = readBestKnown(root);
 
   console.log(`# ${methods.length} methods x ${instances.length} instances, ${horizon} s each, seed ${seed}, ${threads} threads`);
   const pool = new WorkerPool(threads);
-  const runs: Run[] = [];
-  const jobs = instances.flatMap((inst) => methods.map((method) => ({ inst, method })));
+  // runs of an earlier result with the same seed and longest budget stand for themselves (their time to within 1% is measured again)
+  const earlier: Run[] = values.reuse ? JSON.parse(readFileSync(resolve(root, values.reuse), 'utf8')).runs : [];
+  const reused = (inst: Instance, method: string) => earlier.find((r) => r.instance === inst.name && r.method === method && r.seed === seed
+    && Object.keys(r.costAt).map(Number).includes(horizon));
+  const runs: Run[] = instances.flatMap((inst) => methods.map((method) => reused(inst, method)).filter((r) => r !== undefined)
+    .map((r) => ({ ...r, shape: inst.shape, costAt: Object.fromEntries(Object.entries(r.costAt).map(([b, c]) => [b, c ?? Infinity])), finalCost: r.finalCost ?? Infinity })));
+  const jobs = instances.flatMap((inst) => methods.filter((method) => !reused(inst, method)).map((method) => ({ inst, method })));
+  if (runs.length > 0) console.log(`# ${runs.length} runs reused from ${values.reuse}`);
   const worker = async () => {
     for (let job = jobs.shift(); job; job = jobs.shift()) {
       const { inst, method } = job;
@@ -84,7 +95,7 @@ export async function benchScale(argv: string[]): Promise<void> {
       }
       const memory = solution.stats.memory!;
       runs.push({
-        instance: inst.name, components: inst.components, method, seed,
+        instance: inst.name, components: inst.components, shape: inst.shape, method, seed,
         costAt: Object.fromEntries(budgets.map((b) => [String(b), Math.min(Infinity, ...events.filter(([t]) => t <= b).map(([, c]) => c))])),
         firstFeasibleS: events[0]?.[0] ?? null, within1pctS: null,
         finalCost: ev.feasible ? ev.totalCost : Infinity,
@@ -94,8 +105,10 @@ export async function benchScale(argv: string[]): Promise<void> {
       console.log(`#${runs.length} ${inst.name} ${method} ${solution.stats.elapsedS.toFixed(2)}s first:${events[0]?.[0].toFixed(2) ?? '-'} cost:${ev.totalCost.toFixed(4)} ${ev.feasible ? '' : 'infeasible '}moves/s:${runs[runs.length - 1].movesPerS.toFixed(0)}`);
     }
   };
+  const reusedCount = runs.length;
   await Promise.all(Array.from({ length: threads }, worker));
   await pool.close();
+  const ranRuns = runs.length - reusedCount;
 
   // the best known is fixed only now: a run's time to within 1% is measured against the best of all
   for (const run of runs) {
@@ -107,11 +120,11 @@ export async function benchScale(argv: string[]): Promise<void> {
   }, null, 1) + '\n');
 
   const report = summarize(runs, methods, budgets, best, horizon);
-  const meta = { seed, budgets, threads, methods, node: process.version, date: new Date().toISOString() };
+  const meta = { seed, budgets, threads, methods, reusedRuns: runs.length - ranRuns, node: process.version, date: new Date().toISOString() };
   const out = resolve(root, values.out!);
   writeFileSync(`${out}.json`, JSON.stringify({ meta, ...report, runs }, null, 1) + '\n');
   writeFileSync(`${out}.md`, markdown(meta, report) + '\n');
-  writeFileSync(`${out}.svg`, plot(report.timeToWithin1pct, methods, horizon));
+  writeFileSync(`${out}.svg`, plot(report.timeToWithin1pct, horizon));
   console.log(`wrote ${relative(root, out)}.json, .md and .svg`);
 }
 
@@ -134,16 +147,18 @@ export function powerFit(points: [number, number][]): { exponent: number; coeffi
 }
 
 function summarize(runs: Run[], methods: PlacementMethod[], budgets: number[], best: Record<string, BestKnown>, horizon: number) {
-  const sizes = [...new Set(runs.map((r) => r.components))].sort((a, b) => a - b);
-  const of = (n: number, m: string) => runs.filter((r) => r.components === n && r.method === m);
-  const table = sizes.flatMap((n) => methods.map((method) => {
-    const rs = of(n, method);
+  const groups = [...new Set(runs.map((r) => `${r.shape} ${r.components}`))]
+    .map((g) => ({ shape: g.split(' ')[0] as Shape, components: Number(g.split(' ')[1]) }))
+    .sort((a, b) => a.shape.localeCompare(b.shape) || a.components - b.components);
+  const of = (shape: Shape, n: number, m: string) => runs.filter((r) => r.shape === shape && r.components === n && r.method === m);
+  const table = groups.flatMap(({ shape, components: n }) => methods.map((method) => {
+    const rs = of(shape, n, method);
     const gap = (b: number) => {
       const gaps = rs.map((r) => r.costAt[b] / best[r.instance].cost - 1);
       return gaps.every(Number.isFinite) ? gaps.reduce((a, g) => a + g, 0) / gaps.length : null;
     };
     return {
-      components: n, method, instances: rs.length,
+      shape, components: n, method, instances: rs.length,
       meanGapAt: Object.fromEntries(budgets.map((b) => [String(b), gap(b)])),
       within1pctAt: Object.fromEntries(budgets.map((b) => [String(b), rs.filter((r) => r.costAt[b] <= best[r.instance].cost * 1.01).length])),
       medianFirstFeasibleS: median(rs.map((r) => r.firstFeasibleS ?? Infinity)),
@@ -155,12 +170,14 @@ function summarize(runs: Run[], methods: PlacementMethod[], budgets: number[], b
     };
   }));
   // time to within 1%: the median over a size's instances; a size whose median is not reached within the longest budget ends the fit
-  const timeToWithin1pct = methods.map((method) => {
-    const points = sizes.map((n) => [n, table.find((t) => t.components === n && t.method === method)!.medianWithin1pctS] as [number, number]);
+  const timeToWithin1pct = [...new Set(groups.map((g) => g.shape))].flatMap((shape) => methods.map((method) => {
+    const points = groups.filter((g) => g.shape === shape)
+      .map(({ components: n }) => [n, table.find((t) => t.shape === shape && t.components === n && t.method === method)!.medianWithin1pctS] as [number, number]);
     const reached = points.filter(([, t]) => Number.isFinite(t) && t <= horizon);
-    return { method, points, fit: powerFit(reached.map(([n, t]) => [n, Math.max(t, 0.01)])) };
-  });
-  return { sizes, table, timeToWithin1pct, bestKnown: Object.fromEntries(Object.entries(best).map(([k, v]) => [k, { cost: v.cost, method: v.method, seed: v.seed }])) };
+    // two sizes fit any line: a stated exponent needs three
+    return { shape, method, points, fit: reached.length >= 3 ? powerFit(reached.map(([n, t]) => [n, Math.max(t, 0.01)])) : null };
+  }));
+  return { groups, table, timeToWithin1pct, bestKnown: Object.fromEntries(Object.entries(best).map(([k, v]) => [k, { cost: v.cost, method: v.method, seed: v.seed }])) };
 }
 
 function markdown(meta: Record<string, unknown>, r: ReturnType<typeof summarize>): string {
@@ -170,38 +187,40 @@ function markdown(meta: Record<string, unknown>, r: ReturnType<typeof summarize>
     '# Placement at scale: 25 to 200 components',
     '',
     `Seed ${meta.seed}, ${meta.threads} worker threads on this 2-core machine, ${meta.node}, ${meta.date}.`,
-    'Reproduce: `npm run bench -- scale` (options: `--budgets 0.5,1,2,5,10,30 --methods ... --sizes 25,50 --seed N --threads 2`).',
-    'Instances: `instances/placement/scale/` (three per size, profile copt, each at its own calibrated load). Each method runs once per instance',
+    'Reproduce: `npm run bench -- scale` (options: `--budgets 0.5,1,2,5,10,30 --methods ... --sizes 25,50 --shapes local,wide --seed N --threads 2 --reuse FILE`).',
+    'Instances: `instances/placement/scale/` (local: three per size; wide: one per size; profile copt, each at its own calibrated load). Each method runs once per instance',
     'for the longest budget; the cost at a smaller budget is the best feasible cost its progress events had reported by then.',
     'The best known is the cheapest feasible answer of every method and seed run so far (`best-known.json` in the suite, updated by each run).',
+    ...(Number(meta.reusedRuns) > 0 ? [`${meta.reusedRuns} of the runs were reused from an earlier run of this bench (\`--reuse\`: same seed and budgets); times to within 1% are measured against today's best known.`] : []),
+    'First feasible times are read off progress events, at most 0.1 s apart: 0.10 s means by the first report.',
     '',
     '## Mean gap to the best known at each budget (instances within 1% in brackets; - : an instance had no feasible answer yet)',
     '',
-    `| components | method | ${budgets.map((b) => `${b} s`).join(' | ')} |`,
-    `|---:|---|${budgets.map(() => '---:').join('|')}|`,
-    ...r.table.map((t) => `| ${t.components} | ${t.method} | ${budgets.map((b) => {
+    `| components, shape | method | ${budgets.map((b) => `${b} s`).join(' | ')} |`,
+    `|---|---|${budgets.map(() => '---:').join('|')}|`,
+    ...r.table.map((t) => `| ${t.components} ${t.shape} | ${t.method} | ${budgets.map((b) => {
       const g = t.meanGapAt[String(b)];
       return `${g === null ? '-' : `${(100 * g).toFixed(2)}%`} (${t.within1pctAt[String(b)]}/${t.instances})`;
     }).join(' | ')} |`),
     '',
     '## Time to the first feasible answer and to within 1% of the best known (median over the instances), speed and memory',
     '',
-    '| components | method | first feasible (median / max) | within 1% | moves/s | wasm pages (max) | process RSS MiB (max) |',
-    '|---:|---|---:|---:|---:|---:|---:|',
-    ...r.table.map((t) => `| ${t.components} | ${t.method} | ${fmtS(t.medianFirstFeasibleS)} / ${fmtS(t.maxFirstFeasibleS)} | ${fmtS(t.medianWithin1pctS)} | ${t.movesPerS.toFixed(0)} | ${t.wasmPages} | ${t.rssMiB.toFixed(0)} |`),
+    '| components, shape | method | first feasible (median / max) | within 1% | moves/s | wasm pages (max) | process RSS MiB (max) |',
+    '|---|---|---:|---:|---:|---:|---:|',
+    ...r.table.map((t) => `| ${t.components} ${t.shape} | ${t.method} | ${fmtS(t.medianFirstFeasibleS)} / ${fmtS(t.maxFirstFeasibleS)} | ${fmtS(t.medianWithin1pctS)} | ${t.movesPerS.toFixed(0)} | ${t.wasmPages} | ${t.rssMiB.toFixed(0)} |`),
     '',
     '## How time to within 1% grows with size (`scale.svg`)',
     '',
-    'Fitted t = a n^k over the sizes whose median was reached within the longest budget:',
+    'Fitted t = a n^k over the sizes whose median was reached within the longest budget (at least three):',
     '',
-    ...r.timeToWithin1pct.map((m) => `- ${m.method}: ${m.fit ? `k = ${m.fit.exponent.toFixed(2)} (a = ${m.fit.coefficient.toExponential(2)} s) over ${m.points.filter(([, t]) => Number.isFinite(t)).length} sizes` : 'too few sizes reached to fit'}`),
+    ...r.timeToWithin1pct.map((m) => `- ${m.shape}, ${m.method}: ${m.fit ? `k = ${m.fit.exponent.toFixed(2)} (a = ${m.fit.coefficient.toExponential(2)} s) over ${m.points.filter(([, t]) => Number.isFinite(t)).length} sizes` : 'fewer than three sizes reached: no fit'}`),
   ];
   return lines.join('\n');
 }
 
 /** A log-log plot of median time to within 1% against components, one line per method. */
-function plot(series: ReturnType<typeof summarize>['timeToWithin1pct'], methods: PlacementMethod[], horizon: number): string {
-  const W = 640, H = 420, L = 60, B = 50, T = 20, Rm = 120;
+function plot(series: ReturnType<typeof summarize>['timeToWithin1pct'], horizon: number): string {
+  const W = 720, H = 420, L = 60, B = 50, T = 20, Rm = 170;
   const all = series.flatMap((s) => s.points.map(([n]) => n));
   const nMin = Math.min(...all), nMax = Math.max(...all);
   const tMin = 0.01, tMax = Math.max(horizon, 1);
@@ -216,11 +235,13 @@ function plot(series: ReturnType<typeof summarize>['timeToWithin1pct'], methods:
   parts.push(`<text x="${(L + W - Rm) / 2}" y="${H - 12}" text-anchor="middle">components (log)</text>`);
   parts.push(`<text x="16" y="${(T + H - B) / 2}" transform="rotate(-90 16 ${(T + H - B) / 2})" text-anchor="middle">median s to within 1% of best known (log)</text>`);
   series.forEach((s, i) => {
-    const c = colours[i % colours.length];
+    const methodIndex = [...new Set(series.map((x) => x.method))].indexOf(s.method);
+    const c = colours[methodIndex % colours.length];
+    const dash = s.shape === 'wide' ? ' stroke-dasharray="5,3"' : '';
     const pts = s.points.filter(([, t]) => Number.isFinite(t) && t <= horizon);
-    if (pts.length > 0) parts.push(`<polyline fill="none" stroke="${c}" stroke-width="2" points="${pts.map(([n, t]) => `${x(n).toFixed(1)},${y(t).toFixed(1)}`).join(' ')}"/>`);
+    if (pts.length > 0) parts.push(`<polyline fill="none" stroke="${c}" stroke-width="2"${dash} points="${pts.map(([n, t]) => `${x(n).toFixed(1)},${y(t).toFixed(1)}`).join(' ')}"/>`);
     for (const [n, t] of pts) parts.push(`<circle cx="${x(n).toFixed(1)}" cy="${y(t).toFixed(1)}" r="3" fill="${c}"/>`);
-    parts.push(`<text x="${W - Rm + 10}" y="${T + 16 * (i + 1)}" fill="${c}">${methods[i]}${s.fit ? ` k=${s.fit.exponent.toFixed(2)}` : ''}</text>`);
+    parts.push(`<text x="${W - Rm + 10}" y="${T + 16 * (i + 1)}" fill="${c}">${s.method} ${s.shape}${s.fit ? ` k=${s.fit.exponent.toFixed(2)}` : ''}</text>`);
   });
   parts.push('</svg>');
   return parts.join('\n') + '\n';

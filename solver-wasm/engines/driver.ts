@@ -43,18 +43,7 @@ export function solve(pb: Problem, params: SolveParams): Search {
       improveElite(s);
       while (budget.reason == STOP_NONE) restart(s);
     } else if (method == METHOD_TS) {
-      pb.loadSlot(SLOT_BEST);
-      const patience = max(100, 2 * pb.attributeCount());
-      while (budget.reason == STOP_NONE) {
-        budget.phase = PHASE_TABU;
-        if (tabuSearch(s, i32.MAX_VALUE, patience) == 0) {
-          // no step was possible: without moves the search is over; else the stall still counts
-          if (pb.listMoves() == 0) budget.reason = STOP_CONVERGED;
-          else if (budget.tick()) break;
-        }
-        // kicks alone cannot leave a basin the walks keep returning to: fresh starts between them
-        tabuRestart(s);
-      }
+      tabuWalks(s);
     } else if (method == METHOD_SA) {
       pb.loadSlot(SLOT_BEST);
       budget.phase = PHASE_ANNEALING;
@@ -83,6 +72,24 @@ function greedy(s: Search, count: i32): void {
     s.elite.offer(SLOT_SCRATCH);
     s.keepBest();
     built++;
+  }
+}
+
+/** Tabu search from the best construction to the end of the budget, with fresh starts between walks. */
+function tabuWalks(s: Search): void {
+  const pb = s.pb;
+  const budget = s.budget;
+  pb.loadSlot(SLOT_BEST);
+  const patience = max(100, 2 * pb.attributeCount());
+  while (budget.reason == STOP_NONE) {
+    budget.phase = PHASE_TABU;
+    if (tabuSearch(s, i32.MAX_VALUE, patience) == 0) {
+      // no step was possible: without moves the search is over; else the stall still counts
+      if (pb.listMoves() == 0) budget.reason = STOP_CONVERGED;
+      else if (budget.tick()) break;
+    }
+    // kicks alone cannot leave a basin the walks keep returning to: fresh starts between them
+    tabuRestart(s);
   }
 }
 
@@ -123,10 +130,16 @@ function tabuRestart(s: Search): void {
 /**
  * The combined default: random greedy and local search on the elite set, then iterated local
  * search, with a round of path relinking every 4 restarts and a tabu burst from the best every 8
- * (the burst is longer on larger neighbourhoods).
+ * (the burst is longer on larger neighbourhoods). Past the problem's best-improvement limit a
+ * descent costs seconds where tabu search's sampled steps go further: auto is tabu search there.
  */
 function auto(s: Search): void {
   const pb = s.pb;
+  const limit = pb.bestImprovementLimit();
+  if (limit < i32.MAX_VALUE && pb.listMoves() > limit) {
+    tabuWalks(s);
+    return;
+  }
   improveElite(s);
   const burst = min(400, max(50, pb.attributeCount()));
   let round = 0;

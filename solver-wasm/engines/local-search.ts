@@ -3,18 +3,25 @@ import { Search, SLOT_PATH, SLOT_SCRATCH, STAT_MOVES_EVALUATED } from "./search"
 
 /**
  * Descent from the current solution: best-improvement scans the whole neighbourhood each step,
- * first-improvement takes the first better move. Returns true at a local optimum, false if the
- * budget ran out first.
+ * first-improvement takes the first better move (also the rule on neighbourhoods larger than the
+ * problem's best-improvement limit, scanned round from the last step's move). Returns true at a
+ * local optimum, false if the budget ran out first.
  */
 export function localSearch(s: Search, firstImprovement: bool): bool {
   const pb = s.pb;
   const budget = s.budget;
+  const limit = pb.bestImprovementLimit();
+  let from = 0;
   while (true) {
     const n = pb.listMoves();
+    const large = n > limit;
+    const first = firstImprovement || large;
+    const start = large ? from % max(1, n) : 0;
     let chosen = -1;
     let bestViol = pb.infeasibility();
     let bestCost = pb.cost();
-    for (let m = 0; m < n; m++) {
+    for (let i = 0; i < n; i++) {
+      const m = start + i < n ? start + i : start + i - n;
       pb.applyMove(m);
       const v = pb.infeasibility();
       const c = pb.cost();
@@ -24,12 +31,13 @@ export function localSearch(s: Search, firstImprovement: bool): bool {
         chosen = m;
         bestViol = v;
         bestCost = c;
-        if (firstImprovement) break;
+        if (first) break;
       }
       if (budget.exhausted()) return false;
     }
     if (chosen < 0) return true;
     pb.applyMove(chosen);
+    from = chosen + 1;
     if (budget.tick()) return false;
   }
 }

@@ -49,6 +49,13 @@ export abstract class Problem {
   /** How many decision variables differ between two slots. */
   abstract distance(a: i32, b: i32): i32;
 
+  /**
+   * Neighbourhoods of more moves than this are descended by first improvement, each scan going on
+   * from where the last step's move was: a best-improvement step over them costs more than the
+   * steps it saves.
+   */
+  bestImprovementLimit(): i32 { return i32.MAX_VALUE; }
+
   /** How many decisions the host gave to start from (a running decision when re-optimizing). */
   seedCount(): i32 { return 0; }
   /** Makes seed i the current solution and evaluates it fully. */

@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseSpace4aiSystem } from '../../../adapters/space4ai/system.js';
@@ -33,11 +33,17 @@ function logNormal(rng: Rng, median: number, sigma: number, lo: number, hi: numb
 }
 
 /**
+ * Where a component may run: `local`, its own site's edge nodes and two neighbouring regions' VMs;
+ * `wide`, as in the GeneralWorkflows files, every edge node and every VM type of the system.
+ */
+export type Shape = 'local' | 'wide';
+
+/**
  * A SPACE4AI system of `n` components shaped like the GeneralWorkflows files (README.md says which
  * statistics are theirs and where a larger system has to depart from them). Its `Lambda` is set
  * later by `calibrate`.
  */
-export function generateSystem(rng: Rng, n: number): Obj {
+export function generateSystem(rng: Rng, n: number, shape: Shape = 'local'): Obj {
   const names = Array.from({ length: n }, (_, i) => `c${i + 1}`);
   // sites: a drone and 4-5 edge nodes each; regions: 3-5 VM types each; both grow with n as in the files
   const sites = Math.max(2, Math.round((0.6 * n) / 5.5));
@@ -99,7 +105,8 @@ export function generateSystem(rng: Rng, n: number): Obj {
     const places = TIERS.find(([, end]) => x < end)![0];
     const site = Math.min(sites - 1, Math.floor((x / EDGE_END) * sites));
     const region = Math.min(regions - 1, Math.max(0, Math.floor(((x - CLOUD_START) / (1 - CLOUD_START)) * regions)));
-    const vms = [...regionVms[region], ...regionVms[(region + 1) % regions]];
+    const vms = shape === 'wide' ? regionVms.flat() : [...regionVms[region], ...regionVms[(region + 1) % regions]];
+    const nodes = shape === 'wide' ? siteNodes.flat() : siteNodes[site];
     const base = logNormal(rng, 0.38, 0.6, 0.033, 2);
     const deployments: Obj = {};
     compatibility[c] = {};
@@ -121,7 +128,7 @@ export function generateSystem(rng: Rng, n: number): Obj {
           perf[drones[site]] = { model: 'QTedge', demand: share * rng.uniform(1, 1.5) };
         }
         if (places.includes('E')) {
-          for (const r of siteNodes[site]) {
+          for (const r of nodes) {
             allowed.push({ resource: r, memory: memory() });
             perf[r] = { model: 'QTedge', demand: share * rng.uniform(0.7, 1.3) };
           }
@@ -199,7 +206,7 @@ interface Calibration {
 
 /**
  * Sets the system's load to 90% of what an answer at the reference load (1.8, halved until one is
- * found; randomized greedy and descent, `iterations` descents) sustains with its resources at their most instances: feasible (that answer, scaled up, is
+ * found; randomized greedy and descent, stopped after `iterations` constructions and descent steps) sustains with its resources at their most instances: feasible (that answer, scaled up, is
  * a witness) and tight (its first constraint binds 11% above).
  */
 async function calibrate(json: Obj, pool: WorkerPool, iterations: number): Promise<Calibration | undefined> {
@@ -221,37 +228,56 @@ async function calibrate(json: Obj, pool: WorkerPool, iterations: number): Promi
   return undefined;
 }
 
-/** Writes the scaling suite: `--per-size` systems of each of `--sizes` components, each at a calibrated load. */
+/** How many systems of which sizes each shape has, the file prefix, and the seed offset of its draws. */
+const SHAPES: Record<Shape, { prefix: string; seedOffset: number }> = { local: { prefix: 'n', seedOffset: 0 }, wide: { prefix: 'w', seedOffset: 5 } };
+
+/**
+ * Writes the scaling suite: for each shape of `--shapes`, `--per-size` (local) or `--wide-per-size`
+ * systems of each of `--sizes` (local) or `--wide-sizes` components, each at a calibrated load;
+ * the entries of shapes not drawn stay in suite.json as they are.
+ */
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: {
-    seed: { type: 'string', default: '2026' }, sizes: { type: 'string', default: '25,50,100,200' },
-    'per-size': { type: 'string', default: '3' }, iterations: { type: 'string', default: '30' },
+    seed: { type: 'string', default: '2026' }, shapes: { type: 'string', default: 'local,wide' },
+    sizes: { type: 'string', default: '25,50,100,200' }, 'per-size': { type: 'string', default: '3' },
+    'wide-sizes': { type: 'string', default: '50,100,200' }, 'wide-per-size': { type: 'string', default: '1' },
+    iterations: { type: 'string', default: '30' }, 'wide-iterations': { type: 'string', default: '5' },
   } });
   const seed = Number(values.seed);
-  const sizes = values.sizes!.split(',').map(Number);
-  const perSize = Number(values['per-size']);
+  const shapes = values.shapes!.split(',') as Shape[];
   const dir = join(projectRoot(), 'instances', 'placement', 'scale');
   mkdirSync(dir, { recursive: true });
-  for (const f of readdirSync(dir)) if (/^n\d+-\d+\.json$/.test(f)) rmSync(join(dir, f));
+  const suiteFile = join(dir, 'suite.json');
+  const kept: Obj[] = existsSync(suiteFile)
+    ? (JSON.parse(readFileSync(suiteFile, 'utf8')).instances as Obj[]).filter((i) => !shapes.includes((i.shape ?? 'local') as Shape))
+    : [];
   const pool = new WorkerPool(2);
   const instances: Obj[] = [];
-  for (const n of sizes) {
-    for (let k = 1; k <= perSize; k++) {
-      const rng = random(seed * 1000 + n * 10 + k);
-      for (let attempt = 1; ; attempt++) {
-        const json = generateSystem(rng, n);
-        const calibration = await calibrate(json, pool, Number(values.iterations));
-        if (!calibration) continue;
-        const file = `n${String(n).padStart(3, '0')}-${k}.json`;
-        writeFileSync(join(dir, file), JSON.stringify(json) + '\n');
-        instances.push({ instance: file, components: n, lambda: json.Lambda, attempt, ...calibration });
-        console.log(`${file}: lambda ${json.Lambda} (witness ${calibration.witnessCost.toFixed(3)}, binds at ${calibration.witnessMaxLambda.toFixed(4)} on ${calibration.binding}; attempt ${attempt})`);
-        break;
+  for (const shape of shapes) {
+    const { prefix, seedOffset } = SHAPES[shape];
+    for (const f of readdirSync(dir)) if (new RegExp(`^${prefix}\\d+-\\d+\\.json$`).test(f)) rmSync(join(dir, f));
+    const sizes = values[shape === 'wide' ? 'wide-sizes' : 'sizes']!.split(',').map(Number);
+    const perSize = Number(values[shape === 'wide' ? 'wide-per-size' : 'per-size']);
+    const iterations = Number(values[shape === 'wide' ? 'wide-iterations' : 'iterations']);
+    for (const n of sizes) {
+      for (let k = 1; k <= perSize; k++) {
+        const rng = random(seed * 1000 + n * 10 + seedOffset + k);
+        for (let attempt = 1; ; attempt++) {
+          const json = generateSystem(rng, n, shape);
+          const calibration = await calibrate(json, pool, iterations);
+          if (!calibration) continue;
+          const file = `${prefix}${String(n).padStart(3, '0')}-${k}.json`;
+          writeFileSync(join(dir, file), JSON.stringify(json) + '\n');
+          instances.push({ instance: file, shape, components: n, lambda: json.Lambda, attempt, ...calibration });
+          console.log(`${file}: lambda ${json.Lambda} (witness ${calibration.witnessCost.toFixed(3)}, binds at ${calibration.witnessMaxLambda.toFixed(4)} on ${calibration.binding}; attempt ${attempt})`);
+          break;
+        }
       }
     }
   }
   await pool.close();
-  writeFileSync(join(dir, 'suite.json'), JSON.stringify({ seed, generator: 'instances/placement/scale/generate.ts', profile: 'copt', instances }, null, 1) + '\n');
+  const all = [...kept, ...instances].sort((a, b) => String(a.instance).localeCompare(String(b.instance)));
+  writeFileSync(suiteFile, JSON.stringify({ seed, generator: 'instances/placement/scale/generate.ts', profile: 'copt', instances: all }, null, 1) + '\n');
   console.log(`wrote ${instances.length} instances and suite.json to ${relative(process.cwd(), dir)}`);
 }
 

@@ -57,6 +57,46 @@ export class GpuProblem extends Problem {
   undoLen: i32 = 0;
   logging: bool = false;
   moves: MoveList;
+  /**
+   * A listed assignment, wait or squeeze move applied only on paper (-1: none): descent applies and
+   * undoes thousands of moves per step, so these are scored without touching the solution and carried
+   * out only when something reads more than the sums (settle). pendingCost/pendingExcess are the sums
+   * the move would leave, undoneCost/undoneExcess what undoing it would leave, bit for bit as if it
+   * had been applied and undone (the same operations in the same order).
+   */
+  pending: i32 = -1;
+  pendingCost: f64 = 0;
+  pendingExcess: f64 = 0;
+  undoneCost: f64 = 0;
+  undoneExcess: f64 = 0;
+  /** open nodes by VM type, each type's in ascending order (typeNodes[typeStart[v] .. typeStart[v + 1])), as of the last listing (a step toward fitNodes) */
+  typeStart: StaticArray<i32>;
+  typeNodes: StaticArray<i32>;
+  /** per VM type v and GPU count g (index v * squeezeStride + g): the open nodes of type v with at least g GPUs free, ascending (fitNodes[fitStart[x] .. fitStart[x + 1])), as of the last listing */
+  fitStart: StaticArray<i32>;
+  fitNodes: StaticArray<i32>;
+  /** per job j, VM type v and GPU count g (index (j * V + v) * squeezeStride + g): j's configuration there, or -1 */
+  confAt: StaticArray<i32>;
+  /**
+   * Idle-GPU costs as of the last listing, valid while `fresh` (no move carried out, no solution
+   * loaded since), the squeeze ones while `freshSqueezes` (listMoves only fills them):
+   * enterCost[k * squeezeStride + g] of open node k with g GPUs more, leaveCost[j] of job j's node
+   * without it, and per squeeze (index v * squeezeStride + g) the widest job's new configuration and
+   * the node's cost once it shrank (squeezeCost1) and once the entering job took the g GPUs (squeezeCost2).
+   */
+  fresh: bool = false;
+  freshSqueezes: bool = false;
+  enterCost: StaticArray<f64>;
+  leaveCost: StaticArray<f64>;
+  squeezeConf: StaticArray<i32>;
+  squeezeCost1: StaticArray<f64>;
+  squeezeCost2: StaticArray<f64>;
+  /** during a construction: the nodes opened so far (nodes 0 .. opened - 1, opened in order), each type's in a list in opening order, and the most GPUs free on one node of each type */
+  opened: i32 = 0;
+  typeFirst: StaticArray<i32>;
+  typeLast: StaticArray<i32>;
+  sameTypeNext: StaticArray<i32>;
+  typeMostFree: StaticArray<i32>;
   order: StaticArray<i32>;
 
   assertMode: bool = false;
@@ -78,10 +118,30 @@ export class GpuProblem extends Problem {
     this.nodeExcess = new StaticArray<f64>(d.N);
     this.nodeHead = new StaticArray<i32>(d.N);
     this.nodeWide = new StaticArray<i32>(d.N);
+    this.typeStart = new StaticArray<i32>(d.V + 1);
+    this.typeNodes = new StaticArray<i32>(d.N);
+    this.typeFirst = new StaticArray<i32>(d.V);
+    this.typeLast = new StaticArray<i32>(d.V);
+    this.sameTypeNext = new StaticArray<i32>(d.N);
+    this.typeMostFree = new StaticArray<i32>(d.V);
     // a local: AssemblyScript reads no field before every one is assigned
     let stride = 1;
     for (let v = 0; v < d.V; v++) stride = max(stride, d.vmGpus[v] + 1);
     this.squeezeNode = new StaticArray<i32>(d.V * stride);
+    this.fitStart = new StaticArray<i32>(d.V * stride + 1);
+    this.fitNodes = new StaticArray<i32>(stride * d.N);
+    this.enterCost = new StaticArray<f64>(stride * d.N);
+    this.leaveCost = new StaticArray<f64>(d.J);
+    this.squeezeConf = new StaticArray<i32>(d.V * stride);
+    this.squeezeCost1 = new StaticArray<f64>(d.V * stride);
+    this.squeezeCost2 = new StaticArray<f64>(d.V * stride);
+    const confAt = new StaticArray<i32>(d.J * d.V * stride);
+    for (let x = 0; x < confAt.length; x++) confAt[x] = -1;
+    // the first configuration per type and count wins, as a scan in order finds it
+    for (let j = 0; j < d.J; j++) {
+      for (let c = d.jobConfStart[j + 1] - 1; c >= d.jobConfStart[j]; c--) confAt[(j * d.V + d.confVm[c]) * stride + d.confGpus[c]] = c;
+    }
+    this.confAt = confAt;
     this.squeezeDelta = new StaticArray<f64>(d.V * stride);
     this.jobNext = new StaticArray<i32>(d.J);
     this.jobPrev = new StaticArray<i32>(d.J);
@@ -100,8 +160,8 @@ export class GpuProblem extends Problem {
     this.evaluateFull();
   }
 
-  cost(): f64 { return this.costSum; }
-  infeasibility(): f64 { return this.excessSum; }
+  cost(): f64 { return this.pending >= 0 ? this.pendingCost : this.costSum; }
+  infeasibility(): f64 { return this.pending >= 0 ? this.pendingExcess : this.excessSum; }
 
   /** Every job waiting, every node empty. */
   private clear(): void {
@@ -127,6 +187,7 @@ export class GpuProblem extends Problem {
   }
 
   evaluateFull(): void {
+    this.settle();
     const d = this.d;
     let cost: f64 = 0;
     let excess: f64 = 0;
@@ -148,12 +209,10 @@ export class GpuProblem extends Problem {
 
   /** Node k's idle-GPU cost and excess (not added to the sums). */
   private measureNode(k: i32): void {
-    const d = this.d;
     const v = this.nodeType[k];
-    const gpus = v < 0 ? 0 : d.vmGpus[v];
     const used = this.nodeUsed[k];
-    this.nodeCost[k] = v < 0 || used >= gpus ? 0 : d.vmPrice[v] * <f64>(gpus - used) / <f64>gpus * d.horizon;
-    this.nodeExcess[k] = v < 0 ? 0 : <f64>max(0, used - gpus);
+    this.nodeCost[k] = this.idleCost(v, used);
+    this.nodeExcess[k] = this.excessOf(v, used);
   }
 
   /** Re-measures node k and moves the sums by the difference. */
@@ -218,10 +277,8 @@ export class GpuProblem extends Problem {
   }
 
   /** Job j's configuration on VM type v with g GPUs, or -1. */
-  private confOn(j: i32, v: i32, g: i32): i32 {
-    const d = this.d;
-    for (let c = d.jobConfStart[j]; c < d.jobConfStart[j + 1]; c++) if (d.confVm[c] == v && d.confGpus[c] == g) return c;
-    return -1;
+  @inline private confOn(j: i32, v: i32, g: i32): i32 {
+    return g < 0 || g >= this.squeezeStride ? -1 : this.confAt[(j * this.d.V + v) * this.squeezeStride + g];
   }
 
   /** Whether every job on node k has a configuration with its GPU count on VM type v, which has room for them. */
@@ -249,10 +306,14 @@ export class GpuProblem extends Problem {
   construct(rng: Rng): void {
     const d = this.d;
     const randomized = this.constructions++ > 0;
+    this.pending = -1;
+    this.stale();
     this.logging = false;
     this.clear();
     this.evaluateFull();
     for (let i = 0; i < d.J; i++) this.order[i] = d.pressureOrder[i];
+    this.opened = 0;
+    for (let v = 0; v < d.V; v++) { this.typeFirst[v] = -1; this.typeLast[v] = -1; this.typeMostFree[v] = -1; }
     if (randomized) {
       for (let i = 0; i + 1 < d.J; i++) {
         if (rng.nextFloat() < SWAP_CHANCE) {
@@ -272,9 +333,13 @@ export class GpuProblem extends Problem {
         const idx = t == 0 ? first : (t <= first ? t - 1 : t);
         const c = d.confOrder[start + idx];
         let k = this.fitNode(c, randomized ? rng : null);
-        if (k < 0) k = this.emptyNode();
+        // no node empties during the greedy: the first empty node is the next one
+        const opens = k < 0 && this.opened < d.N;
+        if (opens) k = this.opened++;
         if (k >= 0) {
           this.place(j, k, c);
+          if (opens) this.joinType(k);
+          this.measureMostFree(d.confVm[c]);
           break;
         }
       }
@@ -284,17 +349,34 @@ export class GpuProblem extends Problem {
     this.evaluateFull();
   }
 
+  /** Construction: appends newly opened node k to its type's list. */
+  private joinType(k: i32): void {
+    const v = this.nodeType[k];
+    this.sameTypeNext[k] = -1;
+    if (this.typeLast[v] < 0) this.typeFirst[v] = k;
+    else this.sameTypeNext[this.typeLast[v]] = k;
+    this.typeLast[v] = k;
+  }
+
+  /** Construction: the most GPUs free on one open node of VM type v. */
+  private measureMostFree(v: i32): void {
+    let most = -1;
+    for (let k = this.typeFirst[v]; k >= 0; k = this.sameTypeNext[k]) most = max(most, this.d.vmGpus[v] - this.nodeUsed[k]);
+    this.typeMostFree[v] = most;
+  }
+
   /** An open node of c's VM type with room for c's GPUs: the tightest fit, or with an rng sometimes a random one. */
   private fitNode(c: i32, rng: Rng | null): i32 {
     const d = this.d;
     const v = d.confVm[c];
     const g = d.confGpus[c];
+    // no node has room: nothing to fit or draw
+    if (this.typeMostFree[v] < g) return -1;
     let best = -1;
     let bestLeft = i32.MAX_VALUE;
     let seen = 0;
     let picked = -1;
-    for (let k = 0; k < d.N; k++) {
-      if (this.nodeType[k] != v) continue;
+    for (let k = this.typeFirst[v]; k >= 0; k = this.sameTypeNext[k]) {
       const left = d.vmGpus[v] - this.nodeUsed[k] - g;
       if (left < 0) continue;
       if (left < bestLeft) { bestLeft = left; best = k; }
@@ -353,9 +435,12 @@ export class GpuProblem extends Problem {
    * on an empty node (one stands for all), and waiting; for each node: every VM type that holds its jobs.
    */
   listMoves(): i32 {
+    this.settle();
     const d = this.d;
     const empty = this.emptyNode();
     this.findSqueezes();
+    this.sortNodesByFit();
+    const stride = this.squeezeStride;
     let n = 0;
     for (let j = 0; j < d.J; j++) {
       const own = this.jobNode[j];
@@ -366,15 +451,16 @@ export class GpuProblem extends Problem {
         const g = d.confGpus[c];
         // alone on its node, a job may take the node to another VM type
         if (alone && v != this.nodeType[own] && g <= d.vmGpus[v]) n = this.addMove(n, MOVE_ASSIGN, j, c, own);
-        for (let k = 0; k < d.N; k++) {
-          if (this.nodeType[k] != v) continue;
-          if (k == own) {
-            if (c != ownConf && d.vmGpus[v] - this.nodeUsed[k] + d.confGpus[ownConf] >= g) n = this.addMove(n, MOVE_ASSIGN, j, c, k);
-          } else if (d.vmGpus[v] - this.nodeUsed[k] >= g) {
-            n = this.addMove(n, MOVE_ASSIGN, j, c, k);
-          }
+        // the nodes of type v with room, ascending, the job's own node among them where its own GPUs make room
+        const x = v * stride + g;
+        let ownLeft = own >= 0 && this.nodeType[own] == v && c != ownConf && d.vmGpus[v] - this.nodeUsed[own] + d.confGpus[ownConf] >= g;
+        for (let y = this.fitStart[x]; y < this.fitStart[x + 1]; y++) {
+          const k = this.fitNodes[y];
+          if (ownLeft && own < k) { n = this.addMove(n, MOVE_ASSIGN, j, c, own); ownLeft = false; }
+          if (k != own) n = this.addMove(n, MOVE_ASSIGN, j, c, k);
         }
-        const q = this.squeezeNode[v * this.squeezeStride + g];
+        if (ownLeft) n = this.addMove(n, MOVE_ASSIGN, j, c, own);
+        const q = this.squeezeNode[x];
         if (q >= 0 && q != own) n = this.addMove(n, MOVE_SQUEEZE, j, c, q);
         if (empty >= 0 && !alone) n = this.addMove(n, MOVE_ASSIGN, j, c, empty);
       }
@@ -385,7 +471,73 @@ export class GpuProblem extends Problem {
       if (v < 0) continue;
       for (let w = 0; w < d.V; w++) if (w != v && this.canRetype(k, w)) n = this.addMove(n, MOVE_RETYPE, k, w, -1);
     }
+    this.measureCosts(true);
     return n;
+  }
+
+  /** Fills the idle-GPU costs the predictions of this listing's moves read (see `fresh`), those of squeezes too if asked. */
+  private measureCosts(squeezes: bool): void {
+    const d = this.d;
+    const stride = this.squeezeStride;
+    for (let k = 0; k < d.N; k++) {
+      const v = this.nodeType[k];
+      if (v < 0) continue;
+      for (let g = 0; g < stride; g++) this.enterCost[k * stride + g] = this.idleCost(v, this.nodeUsed[k] + g);
+    }
+    for (let j = 0; j < d.J; j++) {
+      const k = this.jobNode[j];
+      if (k >= 0 && this.jobConf[j] >= 0) this.leaveCost[j] = this.idleCost(this.nodeCount[k] == 1 ? -1 : this.nodeType[k], this.nodeUsed[k] - d.confGpus[this.jobConf[j]]);
+    }
+    this.fresh = true;
+    this.freshSqueezes = squeezes;
+    if (!squeezes) return;
+    for (let v = 0; v < d.V; v++) {
+      for (let g = 0; g < stride; g++) {
+        const x = v * stride + g;
+        const q = this.squeezeNode[x];
+        this.squeezeConf[x] = -1;
+        if (q < 0 || this.nodeType[q] != v) continue;
+        const i = this.nodeWide[q];
+        const ci = this.squeezed(i, q, g);
+        if (ci < 0) continue;
+        const used1 = this.nodeUsed[q] - d.confGpus[this.jobConf[i]] + d.confGpus[ci];
+        this.squeezeConf[x] = ci;
+        this.squeezeCost1[x] = this.idleCost(v, used1);
+        this.squeezeCost2[x] = this.idleCost(v, used1 + g);
+      }
+    }
+  }
+
+  /** Marks the cached idle-GPU costs out of date. */
+  @inline private stale(): void {
+    this.fresh = false;
+    this.freshSqueezes = false;
+  }
+
+  /** Lists, per VM type and GPU count, the open nodes of that type with that many GPUs free, ascending: listing visits only the nodes a configuration fits on, in node order. */
+  private sortNodesByFit(): void {
+    const d = this.d;
+    for (let v = 0; v < d.V; v++) this.typeStart[v] = 0;
+    for (let k = 0; k < d.N; k++) if (this.nodeType[k] >= 0) this.typeStart[this.nodeType[k]]++;
+    // each type's end, then filled from the end backward: each entry ends at its type's start
+    for (let v = 1; v < d.V; v++) this.typeStart[v] += this.typeStart[v - 1];
+    this.typeStart[d.V] = d.V > 0 ? this.typeStart[d.V - 1] : 0;
+    for (let k = d.N - 1; k >= 0; k--) {
+      const v = this.nodeType[k];
+      if (v >= 0) this.typeNodes[--this.typeStart[v]] = k;
+    }
+    const stride = this.squeezeStride;
+    let n = 0;
+    for (let v = 0; v < d.V; v++) {
+      for (let g = 0; g < stride; g++) {
+        this.fitStart[v * stride + g] = n;
+        for (let x = this.typeStart[v]; x < this.typeStart[v + 1]; x++) {
+          const k = this.typeNodes[x];
+          if (d.vmGpus[v] - this.nodeUsed[k] >= g) this.fitNodes[n++] = k;
+        }
+      }
+    }
+    this.fitStart[d.V * stride] = n;
   }
 
   /**
@@ -440,6 +592,7 @@ export class GpuProblem extends Problem {
 
   /** Each job not where the guide has it goes there (when that node is empty or of the same type), or waits. */
   listMovesToward(slot: i32): i32 {
+    this.settle();
     const d = this.d;
     const o = slot * 2 * d.J;
     let n = 0;
@@ -453,14 +606,64 @@ export class GpuProblem extends Problem {
         n = this.addMove(n, MOVE_ASSIGN, j, c, k);
       }
     }
+    this.measureCosts(false);
     return n;
   }
 
+  /** Assignment, wait and squeeze moves stay pending (scored only) until undone or settled; retyping applies at once. */
   applyMove(m: i32): void {
+    this.settle();
+    const kind = this.moves.get(m, 0);
+    const a = this.moves.get(m, 1);
+    if (kind == MOVE_RETYPE || (kind == MOVE_SQUEEZE && !this.predictSqueeze(a, this.moves.get(m, 2), this.moves.get(m, 3)))) {
+      this.carryOut(m);
+      if (this.assertMode) this.checkIncremental();
+      return;
+    }
+    if (kind == MOVE_ASSIGN) this.predictPlace(a, this.moves.get(m, 3), this.moves.get(m, 2));
+    else if (kind == MOVE_WAIT) this.predictPlace(a, -1, -1);
+    this.pending = m;
+    if (this.assertMode) this.checkPrediction(m);
+  }
+
+  undoMove(): void {
+    if (this.pending >= 0) {
+      // what undoing an applied move leaves: its sums, and each job it moved back at the head of its node's list
+      const m = this.pending;
+      const j = this.moves.get(m, 1);
+      if (this.moves.get(m, 0) == MOVE_SQUEEZE) this.relink(this.nodeWide[this.moves.get(m, 3)]);
+      this.relink(j);
+      this.costSum = this.undoneCost;
+      this.excessSum = this.undoneExcess;
+      this.pending = -1;
+      this.undoLen = 0;
+      return;
+    }
+    this.undoLogged();
+    if (this.assertMode) this.checkIncremental();
+  }
+
+  /** Moves job j to the head of its node's list (if it runs). */
+  private relink(j: i32): void {
+    const k = this.jobNode[j];
+    if (k >= 0 && this.nodeHead[k] != j) { this.unlink(j, k); this.link(j, k); }
+  }
+
+  /** Carries out the pending move, if any. */
+  private settle(): void {
+    const m = this.pending;
+    if (m < 0) return;
+    this.pending = -1;
+    this.carryOut(m);
+  }
+
+  /** Applies listed move m to the solution, logging what undoes it. */
+  private carryOut(m: i32): void {
     const kind = this.moves.get(m, 0);
     const a = this.moves.get(m, 1);
     const b = this.moves.get(m, 2);
     const c = this.moves.get(m, 3);
+    this.stale();
     this.undoLen = 0;
     this.logging = true;
     if (kind == MOVE_ASSIGN) this.place(a, c, b);
@@ -471,16 +674,147 @@ export class GpuProblem extends Problem {
       this.place(a, c, b);
     } else this.retype(a, b);
     this.logging = false;
-    if (this.assertMode) this.checkIncremental();
   }
 
-  undoMove(): void {
+  private undoLogged(): void {
+    this.stale();
     for (let i = this.undoLen - 1; i >= 0; i--) {
       if (this.undoKind[i] == UNDO_PLACE) this.place(this.undoA[i], this.undoB[i], this.undoC[i]);
       else this.retype(this.undoA[i], this.undoB[i]);
     }
     this.undoLen = 0;
-    if (this.assertMode) this.checkIncremental();
+  }
+
+  /**
+   * The sums place(j, k, c) would leave and those its undo would then leave, into pendingCost,
+   * pendingExcess, undoneCost and undoneExcess: place's and refreshNode's operations in their order.
+   */
+  private predictPlace(j: i32, k: i32, c: i32): void {
+    const d = this.d;
+    const from = this.jobNode[j];
+    const was = this.jobConf[j];
+    const oldJob = this.jobCost(j);
+    const newJob = c < 0 ? d.waitCost[j] : d.confCost[c];
+    let cost = this.costSum - oldJob + newJob;
+    let excess = this.excessSum;
+    // node costs and excesses before (o) and after (n) the move, for the node left (f) and the node entered (k)
+    let ofc: f64 = 0, ofe: f64 = 0, nfc: f64 = 0, nfe: f64 = 0;
+    let okc: f64 = 0, oke: f64 = 0, nkc: f64 = 0, nke: f64 = 0;
+    if (from >= 0) {
+      let type = this.nodeCount[from] == 1 ? -1 : this.nodeType[from];
+      let used = this.nodeUsed[from] - d.confGpus[was];
+      if (k == from) {
+        used += d.confGpus[c];
+        if (type < 0) type = d.confVm[c];
+      }
+      ofc = this.nodeCost[from]; ofe = this.nodeExcess[from];
+      nfc = this.fresh && k != from && was >= 0 ? this.leaveCost[j] : this.idleCost(type, used);
+      nfe = this.excessOf(type, used);
+      cost += nfc - ofc;
+      excess += nfe - ofe;
+    }
+    const enters = k >= 0 && k != from;
+    if (enters) {
+      const open = this.nodeCount[k] > 0;
+      const type = open ? this.nodeType[k] : d.confVm[c];
+      const used = this.nodeUsed[k] + d.confGpus[c];
+      okc = this.nodeCost[k]; oke = this.nodeExcess[k];
+      nkc = this.fresh && open ? this.enterCost[k * this.squeezeStride + d.confGpus[c]] : this.idleCost(type, used);
+      nke = this.excessOf(type, used);
+      cost += nkc - okc;
+      excess += nke - oke;
+    }
+    this.pendingCost = cost;
+    this.pendingExcess = excess;
+    // the undo, place(j, from, was): the job's cost, then the node it leaves (k), then the node it re-enters
+    cost = cost - newJob + oldJob;
+    if (k >= 0) {
+      if (enters) { cost += okc - nkc; excess += oke - nke; } else { cost += ofc - nfc; excess += ofe - nfe; }
+    }
+    if (from >= 0 && from != k) { cost += ofc - nfc; excess += ofe - nfe; }
+    this.undoneCost = cost;
+    this.undoneExcess = excess;
+  }
+
+  /**
+   * As predictPlace for squeezing job a in configuration b onto node q: q's widest job i first
+   * gives up the GPUs missing (place(i, q, ci)), then a enters (place(a, q, b)); the undo places a
+   * back, then i. False, predicting nothing, for a squeeze that does not fit as listed (an
+   * overbooked node can stand for another type's squeezes): that one is carried out.
+   */
+  private predictSqueeze(a: i32, b: i32, q: i32): bool {
+    const d = this.d;
+    const i = this.nodeWide[q];
+    const wasI = this.jobConf[i];
+    const v = this.nodeType[q];
+    if (v != d.confVm[b]) return false;
+    const x = v * this.squeezeStride + d.confGpus[b];
+    const cached = this.freshSqueezes && this.squeezeNode[x] == q && this.squeezeConf[x] >= 0;
+    const ci = cached ? this.squeezeConf[x] : this.squeezed(i, q, d.confGpus[b]);
+    if (ci < 0) return false;
+    const oldI = this.jobCost(i);
+    const newI = d.confCost[ci];
+    const oldA = this.jobCost(a);
+    const newA = d.confCost[b];
+    // q's cost and excess: before (0), after i shrinks (1), after a enters (2)
+    const used1 = this.nodeUsed[q] - d.confGpus[wasI] + d.confGpus[ci];
+    const used2 = used1 + d.confGpus[b];
+    const qc0 = this.nodeCost[q], qe0 = this.nodeExcess[q];
+    const qc1 = cached ? this.squeezeCost1[x] : this.idleCost(v, used1);
+    const qc2 = cached ? this.squeezeCost2[x] : this.idleCost(v, used2);
+    const qe1 = this.excessOf(v, used1), qe2 = this.excessOf(v, used2);
+    let cost = this.costSum - oldI + newI;
+    let excess = this.excessSum;
+    cost += qc1 - qc0; excess += qe1 - qe0;
+    cost = cost - oldA + newA;
+    const fa = this.jobNode[a];
+    let ofc: f64 = 0, ofe: f64 = 0, nfc: f64 = 0, nfe: f64 = 0;
+    if (fa >= 0) {
+      const type = this.nodeCount[fa] == 1 ? -1 : this.nodeType[fa];
+      const used = this.nodeUsed[fa] - d.confGpus[this.jobConf[a]];
+      ofc = this.nodeCost[fa]; ofe = this.nodeExcess[fa];
+      nfc = this.fresh && this.jobConf[a] >= 0 ? this.leaveCost[a] : this.idleCost(type, used);
+      nfe = this.excessOf(type, used);
+      cost += nfc - ofc; excess += nfe - ofe;
+    }
+    cost += qc2 - qc1; excess += qe2 - qe1;
+    this.pendingCost = cost;
+    this.pendingExcess = excess;
+    cost = cost - newA + oldA;
+    cost += qc1 - qc2; excess += qe1 - qe2;
+    if (fa >= 0) { cost += ofc - nfc; excess += ofe - nfe; }
+    cost = cost - newI + oldI;
+    cost += qc0 - qc1; excess += qe0 - qe1;
+    this.undoneCost = cost;
+    this.undoneExcess = excess;
+    return true;
+  }
+
+  /** What measureNode gives a node of VM type v (-1: none) with `used` GPUs taken: its idle-GPU cost. */
+  @inline private idleCost(v: i32, used: i32): f64 {
+    const d = this.d;
+    const gpus = v < 0 ? 0 : d.vmGpus[v];
+    return v < 0 || used >= gpus ? 0 : d.vmPrice[v] * <f64>(gpus - used) / <f64>gpus * d.horizon;
+  }
+
+  /** What measureNode gives a node of VM type v (-1: none) with `used` GPUs taken: its excess. */
+  @inline private excessOf(v: i32, used: i32): f64 {
+    return v < 0 ? 0 : <f64>max(0, used - this.d.vmGpus[v]);
+  }
+
+  /** Assertion mode: carries out pending move m and its undo, counting any sum that differs from the prediction, then carries it out again. */
+  private checkPrediction(m: i32): void {
+    const cost = this.pendingCost;
+    const excess = this.pendingExcess;
+    const undoneCost = this.undoneCost;
+    const undoneExcess = this.undoneExcess;
+    this.pending = -1;
+    this.carryOut(m);
+    if (this.costSum != cost || this.excessSum != excess) this.assertFailures++;
+    this.undoLogged();
+    if (this.costSum != undoneCost || this.excessSum != undoneExcess) this.assertFailures++;
+    this.carryOut(m);
+    this.checkIncremental();
   }
 
   /** Compares the incremental sums with a full evaluation; counts disagreements. */
@@ -496,6 +830,7 @@ export class GpuProblem extends Problem {
   slotCount(): i32 { return this.slots; }
 
   saveSlot(slot: i32): void {
+    this.settle();
     const d = this.d;
     const o = slot * 2 * d.J;
     for (let j = 0; j < d.J; j++) {
@@ -508,12 +843,16 @@ export class GpuProblem extends Problem {
 
   /** Rebuilds nodes and evaluation after the host wrote jobNode and jobConf. */
   loadFromCurrent(): void {
+    this.pending = -1;
+    this.stale();
     this.rebuildNodes();
     this.undoLen = 0;
     this.evaluateFull();
   }
 
   loadSlot(slot: i32): void {
+    this.pending = -1;
+    this.stale();
     const d = this.d;
     const o = slot * 2 * d.J;
     for (let j = 0; j < d.J; j++) {

