@@ -12,6 +12,27 @@ export const FAAS_PARTITION_RATE: i32 = 2;
  * A placement instance in flat arrays, in the order server/placement/encode.ts writes them.
  * Components are in topological order; a deployment's partitions are contiguous, in chain order.
  */
+/** Items grouped by key (keys in [0, n)), in their order: group g is items[start[g] .. start[g + 1]]; without values the items are the indices. */
+class Groups {
+  start: StaticArray<i32>;
+  items: StaticArray<i32>;
+
+  constructor(n: i32, keys: StaticArray<i32>, values: StaticArray<i32> | null) {
+    const m = keys.length;
+    const start = new StaticArray<i32>(n + 1);
+    for (let i = 0; i < m; i++) start[keys[i] + 1]++;
+    for (let g = 0; g < n; g++) start[g + 1] += start[g];
+    const items = new StaticArray<i32>(m);
+    const at = new StaticArray<i32>(n);
+    for (let i = 0; i < m; i++) {
+      const g = keys[i];
+      items[start[g] + at[g]++] = values ? values[i] : i;
+    }
+    this.start = start;
+    this.items = items;
+  }
+}
+
 export class PlacementData {
   C: i32; P: i32; R: i32; L: i32; D: i32;
   G: i32 = 0;
@@ -138,15 +159,9 @@ export class PlacementData {
     for (let d = 0; d < this.D; d++) {
       for (let p = this.depPartStart[d]; p < this.depPartStart[d + 1]; p++) this.partDep[p] = d;
     }
-    this.predStart = new StaticArray<i32>(this.C + 1);
-    for (let e = 0; e < this.E; e++) this.predStart[this.edgeTo[e] + 1]++;
-    for (let c = 0; c < this.C; c++) this.predStart[c + 1] += this.predStart[c];
-    this.predComp = new StaticArray<i32>(this.E);
-    const fill = new StaticArray<i32>(this.C);
-    for (let e = 0; e < this.E; e++) {
-      const to = this.edgeTo[e];
-      this.predComp[this.predStart[to] + fill[to]++] = this.edgeFrom[e];
-    }
+    const preds = new Groups(this.C, this.edgeTo, this.edgeFrom);
+    this.predStart = preds.start;
+    this.predComp = preds.items;
     this.buildInverseIndexes();
   }
 
@@ -156,24 +171,13 @@ export class PlacementData {
     for (let p = 0; p < this.P; p++) {
       for (let k = this.partCandStart[p]; k < this.partCandStart[p + 1]; k++) this.candPart[k] = p;
     }
-    this.resCandStart = new StaticArray<i32>(this.R + 1);
-    for (let k = 0; k < K; k++) this.resCandStart[this.candRes[k] + 1]++;
-    for (let r = 0; r < this.R; r++) this.resCandStart[r + 1] += this.resCandStart[r];
-    this.resCand = new StaticArray<i32>(K);
-    const atRes = new StaticArray<i32>(this.R);
-    for (let k = 0; k < K; k++) {
-      const r = this.candRes[k];
-      this.resCand[this.resCandStart[r] + atRes[r]++] = k;
-    }
-    this.nextStart = new StaticArray<i32>(this.C + 1);
-    for (let e = 0; e < this.E; e++) this.nextStart[this.edgeFrom[e] + 1]++;
-    for (let c = 0; c < this.C; c++) this.nextStart[c + 1] += this.nextStart[c];
-    this.nextComp = new StaticArray<i32>(this.E);
+    const byRes = new Groups(this.R, this.candRes, null);
+    this.resCandStart = byRes.start;
+    this.resCand = byRes.items;
+    const nexts = new Groups(this.C, this.edgeFrom, this.edgeTo);
+    this.nextStart = nexts.start;
+    this.nextComp = nexts.items;
     const atComp = new StaticArray<i32>(this.C);
-    for (let e = 0; e < this.E; e++) {
-      const from = this.edgeFrom[e];
-      this.nextComp[this.nextStart[from] + atComp[from]++] = this.edgeTo[e];
-    }
     // a component listed twice on a path is one entry: mark the path as seen per component
     const lastPath = new StaticArray<i32>(this.C);
     for (let c = 0; c < this.C; c++) lastPath[c] = -1;
@@ -186,7 +190,7 @@ export class PlacementData {
         this.compPathStart[c + 1]++;
       }
     }
-    for (let c = 0; c < this.C; c++) { this.compPathStart[c + 1] += this.compPathStart[c]; lastPath[c] = -1; atComp[c] = 0; }
+    for (let c = 0; c < this.C; c++) { this.compPathStart[c + 1] += this.compPathStart[c]; lastPath[c] = -1; }
     this.compPath = new StaticArray<i32>(this.compPathStart[this.C]);
     for (let g = 0; g < this.G; g++) {
       for (let i = this.pathStart[g]; i < this.pathStart[g + 1]; i++) {
