@@ -8,6 +8,7 @@ import { costLowerBound } from '../server/gpu/value.js';
 import type { Snapshot } from '../server/gpu/simulate.js';
 import { validateGpuInstance } from '../server/gpu/validate.js';
 import { projectRoot } from '../server/paths.js';
+import { median } from './stats.js';
 
 interface Run {
   instance: string;
@@ -27,7 +28,8 @@ interface Run {
 }
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+/** The upper of the two middle values for an even count: what the decision medians have always been. */
+const upperMedian = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 /**
  * Every method on a GPU suite (instances/gpu/suite unless named): total cost and its parts, the gain against EDF per size and
@@ -84,7 +86,7 @@ export async function benchGpu(argv: string[]): Promise<void> {
     size, scenario,
     methods: Object.fromEntries(methods.map((method) => {
       const rs = cell(size, scenario, method);
-      return [method, { meanCost: mean(rs.map((r) => r.totalCost)), gainVsEdf: methods.includes('edf') ? gain(rs) : NaN, meanWallS: mean(rs.map((r) => r.wallS)), decisionMedianMs: median(rs.map((r) => r.decisionMedianMs)) }];
+      return [method, { meanCost: mean(rs.map((r) => r.totalCost)), gainVsEdf: methods.includes('edf') ? gain(rs) : NaN, meanWallS: mean(rs.map((r) => r.wallS)), decisionMedianMs: upperMedian(rs.map((r) => r.decisionMedianMs)) }];
     })),
   })));
   const edfOf = (instance: string) => runs.find((e) => e.instance === instance && e.method === 'edf')?.totalCost ?? NaN;
@@ -130,7 +132,7 @@ function decisionTimes(instance: GpuInstance, seed: number) {
       gpuScheduler(method, { seed: seed + k })(snapshot);
       ms.push(performance.now() - t0);
     }
-    out[method] = { medianMs: median(ms), samples: ms.length };
+    out[method] = { medianMs: upperMedian(ms), samples: ms.length };
     console.log(`${method}: median ${out[method].medianMs.toFixed(1)} ms over ${ms.length} decisions (${jobs.reduce((a, v) => a + snapshot.configs[v.job].length, 0)} configurations)`);
   }
   return out;
@@ -154,11 +156,10 @@ function beforeAndNow(before: Run[], now: Run[], label: string): string {
     if (b.length === 0) continue;
     lines.push(`| ${method} | ${size} | ${scenario} | ${avg(b, (r) => r.wallS).toFixed(1)} | ${avg(n, (r) => r.wallS).toFixed(1)} | ${avg(b, (r) => r.totalCost).toFixed(0)} | ${avg(n, (r) => r.totalCost).toFixed(0)} |`);
   }
-  const med = (xs: number[]) => { const v = [...xs].sort((a, c) => a - c); return v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2; };
   for (const size of [...new Set(now.filter((r) => r.method === 'pr').map((r) => r.size))]) {
     const b = before.filter((r) => r.method === 'pr' && r.size === size).map((r) => r.wallS);
     const n = now.filter((r) => r.method === 'pr' && r.size === size).map((r) => r.wallS);
-    if (b.length > 0) lines.push('', `pr at N = ${size}: median wall time per replay ${med(b).toFixed(1)} s before, ${med(n).toFixed(1)} s now.`);
+    if (b.length > 0) lines.push('', `pr at N = ${size}: median wall time per replay ${median(b).toFixed(1)} s before, ${median(n).toFixed(1)} s now.`);
   }
   return lines.join('\n');
 }

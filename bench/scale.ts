@@ -7,6 +7,7 @@ import type { PlacementDecision, PlacementSystem } from '../server/placement/mod
 import { solvePlacement, type PlacementMethod } from '../server/placement/service.js';
 import { WorkerPool } from '../server/pool.js';
 import { SEARCH_METHODS } from '../server/wasm/search.js';
+import { median } from './stats.js';
 import type { Shape } from '../instances/placement/scale/generate.js';
 
 interface Instance { name: string; components: number; shape: Shape; system: PlacementSystem }
@@ -105,10 +106,9 @@ export async function benchScale(argv: string[]): Promise<void> {
       console.log(`#${runs.length} ${inst.name} ${method} ${solution.stats.elapsedS.toFixed(2)}s first:${events[0]?.[0].toFixed(2) ?? '-'} cost:${ev.totalCost.toFixed(4)} ${ev.feasible ? '' : 'infeasible '}moves/s:${runs[runs.length - 1].movesPerS.toFixed(0)}`);
     }
   };
-  const reusedCount = runs.length;
+  const reusedRuns = runs.length;
   await Promise.all(Array.from({ length: threads }, worker));
   await pool.close();
-  const ranRuns = runs.length - reusedCount;
 
   // the best known is fixed only now: a run's time to within 1% is measured against the best of all
   for (const run of runs) {
@@ -120,18 +120,13 @@ export async function benchScale(argv: string[]): Promise<void> {
   }, null, 1) + '\n');
 
   const report = summarize(runs, methods, budgets, best, horizon);
-  const meta = { seed, budgets, threads, methods, reusedRuns: runs.length - ranRuns, node: process.version, date: new Date().toISOString() };
+  const meta = { seed, budgets, threads, methods, reusedRuns, node: process.version, date: new Date().toISOString() };
   const out = resolve(root, values.out!);
   writeFileSync(`${out}.json`, JSON.stringify({ meta, ...report, runs }, null, 1) + '\n');
   writeFileSync(`${out}.md`, markdown(meta, report) + '\n');
   writeFileSync(`${out}.svg`, plot(report.timeToWithin1pct, horizon));
   console.log(`wrote ${relative(root, out)}.json, .md and .svg`);
 }
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 /** Least-squares slope and intercept of log t against log n: t = a n^k. */
 export function powerFit(points: [number, number][]): { exponent: number; coefficient: number } | null {
