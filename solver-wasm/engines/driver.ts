@@ -93,8 +93,11 @@ function tabuWalks(s: Search): void {
   }
 }
 
-/** Local search from every elite member, each result offered back. */
-function improveElite(s: Search): void {
+/**
+ * Local search from every elite member, each result offered back. Returns true, and stops, as soon
+ * as a local optimum lists more than `moveLimit` moves.
+ */
+function improveElite(s: Search, moveLimit: i32 = i32.MAX_VALUE): bool {
   const pb = s.pb;
   s.budget.phase = PHASE_LOCAL_SEARCH;
   const n = s.elite.size;
@@ -103,7 +106,9 @@ function improveElite(s: Search): void {
     localSearch(s, false);
     s.elite.offer(SLOT_SCRATCH);
     s.keepBest();
+    if (moveLimit < i32.MAX_VALUE && pb.listMoves() > moveLimit) return true;
   }
+  return false;
 }
 
 /** One restart of iterated local search: a fresh construction or a kick of the best, alternately, then descent. */
@@ -131,16 +136,17 @@ function tabuRestart(s: Search): void {
  * The combined default: random greedy and local search on the elite set, then iterated local
  * search, with a round of path relinking every 4 restarts and a tabu burst from the best every 8
  * (the burst is longer on larger neighbourhoods). Past the problem's best-improvement limit a
- * descent costs seconds where tabu search's sampled steps go further: auto is tabu search there.
+ * descent costs seconds where tabu search's sampled steps go further: auto is tabu search once a
+ * construction or a local optimum lists more moves (constructions occupy every layer, so local
+ * optima, which free layers, can list several times more).
  */
 function auto(s: Search): void {
   const pb = s.pb;
   const limit = pb.bestImprovementLimit();
-  if (limit < i32.MAX_VALUE && pb.listMoves() > limit) {
+  if ((limit < i32.MAX_VALUE && pb.listMoves() > limit) || improveElite(s, limit)) {
     tabuWalks(s);
     return;
   }
-  improveElite(s);
   const burst = min(400, max(50, pb.attributeCount()));
   let round = 0;
   while (s.budget.reason == STOP_NONE) {

@@ -1,11 +1,18 @@
 import { better } from "./problem";
 import { Search, STAT_MOVES_EVALUATED, STAT_TABU_ASPIRATIONS } from "./search";
 
+const WEIGHT_STEP: f64 = 1.2;
+const WEIGHT_RANGE: f64 = 1000;
+
 /**
- * Tabu search from the current solution for at most `steps` moves: each step takes the best
- * non-tabu move (or a tabu one that beats the best solution: aspiration), even if it is worse;
- * the attribute it changed stays tabu for `tenure` steps. Large neighbourhoods are sampled (a
- * candidate list). Stops early after `patience` steps without a new best. Returns the steps made.
+ * Tabu search from the current solution for at most `steps` moves: each step takes the non-tabu
+ * move of least penalized cost (cost + weight x infeasibility), even if it is worse; a tabu move
+ * may be taken if it beats the best solution (aspiration). The attribute it changed stays tabu for
+ * `tenure` steps. The weight rises while the walk is infeasible and falls while it is
+ * feasible (strategic oscillation): the walk crosses infeasible ground between basins that a
+ * feasible-first rule keeps it out of, such as freeing a node by moving work off it in several
+ * steps. Large neighbourhoods are sampled (a candidate list). Stops early after `patience` steps
+ * without a new best. Returns the steps made.
  */
 export function tabuSearch(s: Search, steps: i32, patience: i32): i32 {
   const pb = s.pb;
@@ -15,6 +22,10 @@ export function tabuSearch(s: Search, steps: i32, patience: i32): i32 {
   for (let a = 0; a < attrs; a++) tabuUntil[a] = 0;
   const tenure = s.params.tabuTenure > 0 ? s.params.tabuTenure : min(20, max(5, attrs / 8));
   const sample = s.params.candidateList > 0 ? s.params.candidateList : 200;
+  // one unit of infeasibility starts at the price of the whole solution; each step moves it by WEIGHT_STEP
+  const start = pb.cost();
+  const w0: f64 = isFinite(start) ? 1 + Math.abs(start) : 1;
+  let weight = w0;
   let sinceBest = 0;
   let step = 0;
   while (step < steps && sinceBest < patience) {
@@ -24,7 +35,7 @@ export function tabuSearch(s: Search, steps: i32, patience: i32): i32 {
     const tries = sampled ? sample : n;
     let chosen = -1;
     let chosenViol: f64 = Infinity;
-    let chosenCost: f64 = Infinity;
+    let chosenScore: f64 = Infinity;
     let aspired = false;
     for (let i = 0; i < tries; i++) {
       const m = sampled ? s.rng.below(n) : i;
@@ -34,11 +45,12 @@ export function tabuSearch(s: Search, steps: i32, patience: i32): i32 {
       pb.undoMove();
       s.count(STAT_MOVES_EVALUATED);
       const tabu = tabuUntil[pb.moveAttribute(m)] > step;
+      const score = c + weight * v;
       const aspiration = tabu && s.beatsBest(v, c);
-      if ((!tabu || aspiration) && (chosen < 0 || better(v, c, chosenViol, chosenCost))) {
+      if ((!tabu || aspiration) && (chosen < 0 || (aspiration && !aspired) || (aspiration == aspired && score < chosenScore))) {
         chosen = m;
         chosenViol = v;
-        chosenCost = c;
+        chosenScore = score;
         aspired = aspiration;
       }
       if (budget.exhausted()) return step;
@@ -46,6 +58,7 @@ export function tabuSearch(s: Search, steps: i32, patience: i32): i32 {
     if (chosen < 0) break; // everything is tabu and nothing aspires
     tabuUntil[pb.moveAttribute(chosen)] = step + 1 + tenure;
     pb.applyMove(chosen);
+    weight = chosenViol > 0 ? min(w0 * WEIGHT_RANGE, weight * WEIGHT_STEP) : max(w0 / WEIGHT_RANGE, weight / WEIGHT_STEP);
     if (aspired) s.count(STAT_TABU_ASPIRATIONS);
     step++;
     sinceBest = s.keepBest() ? 0 : sinceBest + 1;
