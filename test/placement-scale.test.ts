@@ -5,10 +5,13 @@ import { parseSpace4aiSystem } from '../adapters/space4ai/system.js';
 import { powerFit, readBestKnown, scaleInstances } from '../bench/scale.js';
 import { generateSystem, type Shape } from '../instances/placement/scale/generate.js';
 import { random } from '../instances/random.js';
-import { encodePlacement } from '../server/placement/encode.js';
-import { evaluateDecision } from '../server/placement/service.js';
+import { countsInUse, listChanges, migrationCost } from '../server/placement/changes.js';
+import { evaluatePlacement } from '../server/placement/evaluate.js';
+import { decodeDecision, encodeDecision, encodePlacement } from '../server/placement/encode.js';
+import { evaluateDecision, solvePlacement } from '../server/placement/service.js';
 import type { Profile } from '../server/placement/model.js';
 import { indexProblem } from '../server/placement/problem.js';
+import { inThreadRunner } from '../server/pool.js';
 import { PlacementSolver } from '../server/wasm/placement-solver.js';
 import { lcg } from './helpers/lcg.js';
 
@@ -47,6 +50,39 @@ describe('placement scaling suite', () => {
     }
   });
 
+  it('prices re-optimization moves on a 200-component system incrementally as a full evaluation does (checked build)', () => {
+    const system = parseSpace4aiSystem(readFileSync(join(SUITE, 'n200-1.json'), 'utf8'));
+    const pb = indexProblem(system, 'space4ai-r');
+    const plain = new PlacementSolver(encodePlacement(pb), 8, 'checked');
+    plain.moves.construct(3);
+    const w = plain.decision();
+    const start = decodeDecision(pb, w.dep, w.cand, w.cnt);
+    const running = { ...start, count: countsInUse(pb, start) };
+    const prices = { deployment: 0.8, partition: 0.35, layerType: 1.3, instance: 0.2 };
+    const solver = new PlacementSolver(encodePlacement(pb, { running, prices, maxChanges: 12, seeds: [running] }), 8, 'checked');
+    const m = solver.moves;
+    const rand = lcg(5);
+    // from the running decision itself (changes from 0 up past the cap), then from a construction far from it
+    for (const from of ['running', 'construction']) {
+      if (from === 'running') solver.evaluate(encodeDecision(pb, running));
+      else m.construct(4);
+      m.setAssertMode(true);
+      for (let step = 0; step < 40; step++) {
+        const n = m.list();
+        for (let t = 0; t < 5; t++) { m.apply(rand(n)); m.undo(); }
+        m.apply(rand(n));
+      }
+      expect(m.assertFailures(), from).toBe(0);
+      // and the full evaluation against the host's own pricing of the changes
+      const now = solver.decision();
+      const d = decodeDecision(pb, now.dep, now.cand, now.cnt);
+      const wasm = solver.evaluate(encodeDecision(pb, d));
+      const ts = evaluatePlacement(pb, d);
+      expect(wasm.cost, from).toBeCloseTo(ts.totalCost + migrationCost(pb, running, d, prices), 9);
+      expect(wasm.infeasibility, from).toBeCloseTo(ts.infeasibility + 1e9 * Math.max(0, listChanges(pb, running, d).length - 12), 6);
+    }
+  });
+
   it('keeps best known answers that the TypeScript evaluator finds feasible at the recorded cost', () => {
     const best = readBestKnown();
     const instances = scaleInstances();
@@ -76,6 +112,18 @@ describe('placement scaling suite', () => {
         expect(m.assertFailures()).toBe(0);
       }
       expect(checks).toBe(300);
+    });
+
+  it.each([['ts', 3000], ['auto', 4000]] as const)(
+    '%s leaves, through infeasible steps, the basin feasible-first walks keep to on the wide 100-component system', async (method, iterations) => {
+      // ranking steps feasible first, tabu search with this seed (and auto with seeds 1-3) ended at 26.76 or above after 10 s
+      const inst = scaleInstances().find((i) => i.name === 'w100-1.json')!;
+      const r = await solvePlacement({ system: inst.system, profile: 'copt', method, seconds: 120, iterations, seed: 6 }, inThreadRunner);
+      expect(r.stats.stopReason).toBe('iterations');
+      const { evaluation } = evaluateDecision(inst.system, 'copt', r.decision);
+      expect(evaluation.feasible).toBe(true);
+      expect(evaluation.totalCost).toBeCloseTo(r.evaluation.totalCost, 9);
+      expect(evaluation.totalCost).toBeLessThan(24);
     });
 
   it('fits a power law to time against size', () => {

@@ -88,6 +88,14 @@ function tabuWalks(s: Search): void {
       if (pb.listMoves() == 0) budget.reason = STOP_CONVERGED;
       else if (budget.tick()) break;
     }
+    // past the best-improvement limit a step samples a few percent of the moves and can pass over
+    // an improving one: a descent over them all settles the best
+    pb.loadSlot(SLOT_BEST);
+    if (pb.listMoves() > pb.bestImprovementLimit()) {
+      budget.phase = PHASE_LOCAL_SEARCH;
+      localSearch(s, false);
+      s.keepBest();
+    }
     // kicks alone cannot leave a basin the walks keep returning to: fresh starts between them
     tabuRestart(s);
   }

@@ -25,7 +25,8 @@ const UNDO_COUNT: i32 = 2;
  * dirty, and only those, the components with a partition on a dirty resource, the paths through
  * them and the successors of the dirty components are recomputed, each reached through an inverse
  * index; the totals are sum trees of per-resource, per-component and per-path terms. A move costs
- * what it touches, not the size of the system (re-optimization's migration price excepted).
+ * what it touches, not the size of the system; re-optimization's migration price too, a sum tree of
+ * per-component, per-resource and per-layer terms.
  */
 export class PlacementProblem extends Problem {
   d: PlacementData;
@@ -67,6 +68,12 @@ export class PlacementProblem extends Problem {
   /** re-optimization: the migration prices in totalCost, and the changes from the running decision */
   migrationCost: f64 = 0;
   changes: i32 = 0;
+  /** re-optimization: price terms per component, then per resource, then per layer; changes per component, then per resource */
+  migrationTree: SumTree;
+  migrationChanges: StaticArray<i32>;
+  /** re-optimization: whether each edge/VM resource runs instances, and how many such resources each layer has */
+  runningCounted: StaticArray<bool>;
+  layerRunning: StaticArray<i32>;
 
   // Incremental bookkeeping.
   dirtyRes: StaticArray<bool>;
@@ -126,6 +133,10 @@ export class PlacementProblem extends Problem {
     this.hostList = new StaticArray<i32>(d.R);
     this.costTree = new SumTree(d.R);
     this.violTree = new SumTree(d.R + d.C + d.G);
+    this.migrationTree = new SumTree(d.C + d.R + d.L);
+    this.migrationChanges = new StaticArray<i32>(d.C + d.R);
+    this.runningCounted = new StaticArray<bool>(d.R);
+    this.layerRunning = new StaticArray<i32>(d.L);
     this.dirtyRes = new StaticArray<bool>(d.R);
     this.dirtyComp = new StaticArray<bool>(d.C);
     this.dirtyResList = new StaticArray<i32>(d.R);
@@ -168,9 +179,11 @@ export class PlacementProblem extends Problem {
   evaluateFull(): void {
     const d = this.d;
     this.clearDirty();
-    for (let r = 0; r < d.R; r++) { this.use[r] = 0; this.typeCounted[r] = false; this.markRes(r); }
-    for (let l = 0; l < d.L; l++) { this.layerUse[l] = 0; this.layerTypes[l] = 0; }
+    for (let r = 0; r < d.R; r++) { this.use[r] = 0; this.typeCounted[r] = false; this.runningCounted[r] = false; this.markRes(r); }
+    for (let l = 0; l < d.L; l++) { this.layerUse[l] = 0; this.layerTypes[l] = 0; this.layerRunning[l] = 0; }
+    for (let i = 0; i < d.C + d.R; i++) this.migrationChanges[i] = 0;
     this.layerExcess = 0;
+    this.changes = 0;
     for (let c = 0; c < d.C; c++) this.markComp(c);
     this.refreshLoads();
     this.refreshRest();
@@ -423,7 +436,7 @@ export class PlacementProblem extends Problem {
     this.violTree.set(d.R + d.C + g, this.pathViol[g]);
   }
 
-  /** Cost and infeasibility from the sum trees (and, re-optimizing, the migration recomputed outright). */
+  /** Cost and infeasibility from the sum trees. */
   private refreshTotals(): void {
     const d = this.d;
     let cost = this.costTree.total();
@@ -442,38 +455,62 @@ export class PlacementProblem extends Problem {
    * The changes from the running decision and their price: a deployment changed, a partition of an
    * unchanged deployment moved, an edge/VM resource whose instance count changed (opened and closed
    * included); plus a price per layer whose resource type changed and per instance added or removed.
-   * The host lists the same changes (server/placement/changes.ts).
+   * The host lists the same changes (server/placement/changes.ts). Refreshed for the touched
+   * components (every component whose decision changed has a partition on a dirty resource), the
+   * dirty resources and their layers.
    */
   private refreshMigration(): void {
     const d = this.d;
+    for (let i = 0; i < this.nTouched; i++) this.refreshComponentMigration(this.touchedList[i]);
+    for (let i = 0; i < this.nDirtyRes; i++) this.refreshResourceMigration(this.dirtyResList[i]);
+    // a layer's term reads the running state of all its resources: after every dirty one is refreshed
+    for (let i = 0; i < this.nDirtyRes; i++) {
+      const r = this.dirtyResList[i];
+      if (d.resKind[r] != FAAS) this.refreshLayerMigration(d.resLayer[r]);
+    }
+    this.migrationCost = this.migrationTree.total();
+  }
+
+  private refreshComponentMigration(c: i32): void {
+    const d = this.d;
+    const dp = this.dep[c];
     let changes = 0;
     let price: f64 = 0;
-    for (let c = 0; c < d.C; c++) {
-      const dp = this.dep[c];
-      if (dp != d.curDep[c]) {
-        changes++;
-        price += d.priceDeployment;
-        continue;
-      }
-      for (let p = d.depPartStart[dp]; p < d.depPartStart[dp + 1]; p++) {
-        if (this.res(p) == d.curRes[p]) continue;
-        changes++;
-        price += d.pricePartition;
-      }
+    if (dp != d.curDep[c]) {
+      changes = 1;
+      price = d.priceDeployment;
+    } else {
+      for (let p = d.depPartStart[dp]; p < d.depPartStart[dp + 1]; p++) if (this.res(p) != d.curRes[p]) changes++;
+      price = <f64>changes * d.pricePartition;
     }
-    for (let r = 0; r < d.R; r++) {
-      if (d.resKind[r] == FAAS) continue;
-      const n = this.running(r);
-      const t = d.curLayerType[d.resLayer[r]];
-      // a layer changed type: its running type is gone and this one runs there
-      if (n > 0 && t >= 0 && this.running(t) == 0) price += d.priceLayerType;
-      const was = d.curCnt[r];
-      if (n == was) continue;
-      changes++;
-      price += <f64>abs(n - was) * d.priceInstance;
+    this.setMigration(c, changes, price);
+  }
+
+  private refreshResourceMigration(r: i32): void {
+    const d = this.d;
+    if (d.resKind[r] == FAAS) return;
+    const n = this.running(r);
+    const was = d.curCnt[r];
+    this.setMigration(d.C + r, n == was ? 0 : 1, <f64>abs(n - was) * d.priceInstance);
+    const on = n > 0;
+    if (on != this.runningCounted[r]) {
+      this.layerRunning[d.resLayer[r]] += on ? 1 : -1;
+      this.runningCounted[r] = on;
     }
-    this.changes = changes;
-    this.migrationCost = price;
+  }
+
+  /** A layer whose running type is gone pays once for each resource running there now. */
+  private refreshLayerMigration(l: i32): void {
+    const d = this.d;
+    const t = d.curLayerType[l];
+    const gone = t >= 0 && this.running(t) == 0;
+    this.migrationTree.set(d.C + d.R + l, gone ? d.priceLayerType * <f64>this.layerRunning[l] : 0);
+  }
+
+  @inline private setMigration(i: i32, changes: i32, price: f64): void {
+    this.changes += changes - this.migrationChanges[i];
+    this.migrationChanges[i] = changes;
+    this.migrationTree.set(i, price);
   }
 
   /** Instances edge/VM resource r runs (0 when no active partition uses it). */
