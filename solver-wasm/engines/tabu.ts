@@ -1,4 +1,3 @@
-import { better } from "./problem";
 import { Search, STAT_MOVES_EVALUATED, STAT_TABU_ASPIRATIONS } from "./search";
 
 const WEIGHT_STEP: f64 = 1.2;
@@ -7,8 +6,8 @@ const WEIGHT_RANGE: f64 = 1000;
 /**
  * Tabu search from the current solution for at most `steps` moves: each step takes the non-tabu
  * move of least penalized cost (cost + weight x infeasibility), even if it is worse; a tabu move
- * may be taken if it beats the best solution (aspiration). The attribute it changed stays tabu for
- * `tenure` steps. The weight rises while the walk is infeasible and falls while it is
+ * that beats the best solution goes before any other (aspiration). The attribute it changed stays
+ * tabu for `tenure` steps. The weight rises while the walk is infeasible and falls while it is
  * feasible (strategic oscillation): the walk crosses infeasible ground between basins that a
  * feasible-first rule keeps it out of, such as freeing a node by moving work off it in several
  * steps. Large neighbourhoods are sampled (a candidate list). Stops early after `patience` steps
