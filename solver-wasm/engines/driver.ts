@@ -91,7 +91,7 @@ function tabuWalks(s: Search): void {
     // past the best-improvement limit a step samples a few percent of the moves and can pass over
     // an improving one: a descent over them all settles the best
     pb.loadSlot(SLOT_BEST);
-    if (pb.listMoves() > pb.bestImprovementLimit()) {
+    if (pastLimit(pb)) {
       budget.phase = PHASE_LOCAL_SEARCH;
       localSearch(s, false);
       s.keepBest();
@@ -101,11 +101,17 @@ function tabuWalks(s: Search): void {
   }
 }
 
+/** Whether the current solution lists more moves than the problem's best-improvement limit (not listed when there is none). */
+function pastLimit(pb: Problem): bool {
+  const limit = pb.bestImprovementLimit();
+  return limit < i32.MAX_VALUE && pb.listMoves() > limit;
+}
+
 /**
- * Local search from every elite member, each result offered back. Returns true, and stops, as soon
- * as a local optimum lists more than `moveLimit` moves.
+ * Local search from every elite member, each result offered back. With `stopPastLimit`, returns
+ * true, and stops, as soon as a local optimum is past the best-improvement limit.
  */
-function improveElite(s: Search, moveLimit: i32 = i32.MAX_VALUE): bool {
+function improveElite(s: Search, stopPastLimit: bool = false): bool {
   const pb = s.pb;
   s.budget.phase = PHASE_LOCAL_SEARCH;
   const n = s.elite.size;
@@ -114,7 +120,7 @@ function improveElite(s: Search, moveLimit: i32 = i32.MAX_VALUE): bool {
     localSearch(s, false);
     s.elite.offer(SLOT_SCRATCH);
     s.keepBest();
-    if (moveLimit < i32.MAX_VALUE && pb.listMoves() > moveLimit) return true;
+    if (stopPastLimit && pastLimit(pb)) return true;
   }
   return false;
 }
@@ -150,8 +156,7 @@ function tabuRestart(s: Search): void {
  */
 function auto(s: Search): void {
   const pb = s.pb;
-  const limit = pb.bestImprovementLimit();
-  if ((limit < i32.MAX_VALUE && pb.listMoves() > limit) || improveElite(s, limit)) {
+  if (pastLimit(pb) || improveElite(s, true)) {
     tabuWalks(s);
     return;
   }

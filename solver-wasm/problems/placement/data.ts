@@ -8,10 +8,6 @@ export const FAAS_COMPONENT_RATE: i32 = 0;
 export const FAAS_FIRST_PARTITION_RATE: i32 = 1;
 export const FAAS_PARTITION_RATE: i32 = 2;
 
-/**
- * A placement instance in flat arrays, in the order server/placement/encode.ts writes them.
- * Components are in topological order; a deployment's partitions are contiguous, in chain order.
- */
 /** Items grouped by key (keys in [0, n)), in their order: group g is items[start[g] .. start[g + 1]]; without values the items are the indices. */
 class Groups {
   start: StaticArray<i32>;
@@ -33,6 +29,10 @@ class Groups {
   }
 }
 
+/**
+ * A placement instance in flat arrays, in the order server/placement/encode.ts writes them.
+ * Components are in topological order; a deployment's partitions are contiguous, in chain order.
+ */
 export class PlacementData {
   C: i32; P: i32; R: i32; L: i32; D: i32;
   G: i32 = 0;
