@@ -121,6 +121,18 @@ describe('re-optimization from a running decision', () => {
     expect(b.changes).toEqual(a.changes);
   });
 
+  it("auto's short tabu bursts rank feasibility first: a 10-component case reaches SPACE4AI-R's answer within 1,500 iterations (an oscillating burst needs 3,000)", async () => {
+    const { system, current } = reference(pick('Light', 10, 7));
+    const lambda = 2.16;
+    const text = readFileSync(join(DATA, 'runtime-reference', 'solutions', `Light-10Components-Ins7-lambda${lambda}.json`), 'utf8');
+    const yardstick = evaluateDecision(system, PROFILE, parseSpace4aiSolution(text), lambda).evaluation;
+    expect(yardstick.feasible).toBe(true);
+    const r = await reoptimizePlacement({ system, current, lambda, profile: PROFILE, method: 'auto', seconds: 30, iterations: 1500, seed: 1, policy: 'space4ai-r', prices: ZERO_PRICES, pinned: [] }, inThreadRunner);
+    const after = evaluateDecision(system, PROFILE, r.solution.decision, lambda).evaluation;
+    expect(after.feasible).toBe(true);
+    expect(after.totalCost).toBeLessThanOrEqual(yardstick.totalCost * (1 + 1e-9));
+  });
+
   it('starts from a runtime answer whose FaaS partition sits at component level', async () => {
     const { system } = reference(pick('Light', 5, 2));
     const current = parseSpace4aiSolution(readFileSync(join(DATA, 'runtime-output', 'Light-5Components-Ins2-lambda0.99.json'), 'utf8'));

@@ -148,11 +148,11 @@ function tabuRestart(s: Search): void {
 
 /**
  * The combined default: random greedy and local search on the elite set, then iterated local
- * search, with a round of path relinking every 4 restarts and a tabu burst from the best every 8
- * (the burst is longer on larger neighbourhoods). Past the problem's best-improvement limit a
- * descent costs seconds where tabu search's sampled steps go further: auto is tabu search once a
- * construction or a local optimum lists more moves (constructions occupy every layer, so local
- * optima, which free layers, can list several times more).
+ * search, with a round of path relinking every 4 restarts and a feasible-first tabu burst from
+ * the best every 8 (the burst is longer on larger neighbourhoods). Past the problem's
+ * best-improvement limit a descent costs seconds where tabu search's sampled steps go further:
+ * auto is tabu search once a construction or a local optimum lists more moves (constructions
+ * occupy every layer, so local optima, which free layers, can list several times more).
  */
 function auto(s: Search): void {
   const pb = s.pb;
@@ -172,7 +172,7 @@ function auto(s: Search): void {
     if (round % 8 == 0 && s.budget.reason == STOP_NONE) {
       s.budget.phase = PHASE_TABU;
       pb.loadSlot(SLOT_BEST);
-      tabuSearch(s, burst, burst);
+      tabuSearch(s, burst, burst, false);
       s.elite.offer(SLOT_SCRATCH);
     }
   }

@@ -1,3 +1,4 @@
+import { better } from "./problem";
 import { Search, STAT_MOVES_EVALUATED, STAT_TABU_ASPIRATIONS } from "./search";
 
 const WEIGHT_STEP: f64 = 1.2;
@@ -10,10 +11,12 @@ const WEIGHT_RANGE: f64 = 1000;
  * tabu for `tenure` steps. The weight rises while the walk is infeasible and falls while it is
  * feasible (strategic oscillation): the walk crosses infeasible ground between basins that a
  * feasible-first rule keeps it out of, such as freeing a node by moving work off it in several
- * steps. Large neighbourhoods are sampled (a candidate list). Stops early after `patience` steps
- * without a new best. Returns the steps made.
+ * steps. Without `oscillate`, steps rank feasibility first, then cost: a short burst from a good
+ * solution stays on feasible ground, where it finds the nearby improvements sooner. Large
+ * neighbourhoods are sampled (a candidate list). Stops early after `patience` steps without a new
+ * best. Returns the steps made.
  */
-export function tabuSearch(s: Search, steps: i32, patience: i32): i32 {
+export function tabuSearch(s: Search, steps: i32, patience: i32, oscillate: bool = true): i32 {
   const pb = s.pb;
   const budget = s.budget;
   const attrs = pb.attributeCount();
@@ -34,6 +37,7 @@ export function tabuSearch(s: Search, steps: i32, patience: i32): i32 {
     const tries = sampled ? sample : n;
     let chosen = -1;
     let chosenViol: f64 = Infinity;
+    let chosenCost: f64 = Infinity;
     let chosenScore: f64 = Infinity;
     let aspired = false;
     for (let i = 0; i < tries; i++) {
@@ -46,9 +50,11 @@ export function tabuSearch(s: Search, steps: i32, patience: i32): i32 {
       const tabu = tabuUntil[pb.moveAttribute(m)] > step;
       const score = c + weight * v;
       const aspiration = tabu && s.beatsBest(v, c);
-      if ((!tabu || aspiration) && (chosen < 0 || (aspiration && !aspired) || (aspiration == aspired && score < chosenScore))) {
+      const ahead = oscillate ? score < chosenScore : better(v, c, chosenViol, chosenCost);
+      if ((!tabu || aspiration) && (chosen < 0 || (aspiration && !aspired) || (aspiration == aspired && ahead))) {
         chosen = m;
         chosenViol = v;
+        chosenCost = c;
         chosenScore = score;
         aspired = aspiration;
       }
