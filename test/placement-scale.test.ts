@@ -126,6 +126,18 @@ describe('placement scaling suite', () => {
       expect(evaluation.totalCost).toBeLessThan(24);
     });
 
+  it('restarts tabu search past the best-improvement limit from kicks alone, without a batch of descended constructions', async () => {
+    // the batch's 100 descents of 18,600-move neighbourhoods took 1.7 million move evaluations and 6 s here
+    const inst = scaleInstances().find((i) => i.name === 'w100-1.json')!;
+    const r = await solvePlacement({ system: inst.system, profile: 'copt', method: 'ts', seconds: 120, iterations: 10_000, seed: 1 }, inThreadRunner);
+    expect(r.stats.stopReason).toBe('iterations');
+    expect(r.stats.engine.restarts).toBeGreaterThanOrEqual(3);
+    expect(r.stats.engine.movesEvaluated).toBeLessThan(2_500_000);
+    const { evaluation } = evaluateDecision(inst.system, 'copt', r.decision);
+    expect(evaluation.feasible).toBe(true);
+    expect(evaluation.totalCost).toBeCloseTo(r.evaluation.totalCost, 9);
+  });
+
   it('fits a power law to time against size', () => {
     const fit = powerFit([25, 50, 100, 200].map((n) => [n, 0.002 * n ** 1.5]));
     expect(fit!.exponent).toBeCloseTo(1.5, 10);
