@@ -127,7 +127,7 @@ describe('placement scaling suite', () => {
     });
 
   it('restarts tabu search past the best-improvement limit from kicks alone, without a batch of descended constructions', async () => {
-    // the batch's 100 descents of 18,600-move neighbourhoods took 1.7 million move evaluations and 6 s here
+    // with a batch of 100 descended constructions at the second restart, these iterations took 1.7 million more move evaluations (6 s)
     const inst = scaleInstances().find((i) => i.name === 'w100-1.json')!;
     const r = await solvePlacement({ system: inst.system, profile: 'copt', method: 'ts', seconds: 120, iterations: 10_000, seed: 1 }, inThreadRunner);
     expect(r.stats.stopReason).toBe('iterations');
